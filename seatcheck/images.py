@@ -1,0 +1,230 @@
+"""Images without a registry: a debootstrapped base, and one image per role.
+
+The base image comes from debootstrap plus ``docker import`` (the default), from a
+root-filesystem tarball checked against its SHA-256 (the recipe's way), or from a plain
+image name (where a registry is reachable). Role images are built from ``dockerfiles/``;
+each carries the hash of its recipe in a label and is rebuilt only when the recipe changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+from docker import DockerClient
+
+from . import engine, roles
+from .config import BaseSource, SeatConfig
+from .errors import ImageError, SetupError
+
+Progress = Callable[[str], None]
+RECIPE_LABEL = "seatcheck.recipe"
+APPBASE = "appbase"  # an internal layer under every app image, not a role of its own
+LOG_TAIL = 20
+
+
+def default_tag(role: str) -> str:
+    return f"seatcheck/{role}:latest"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_tarball(path: Path, expected: str) -> None:
+    """Refuse a base tarball whose SHA-256 is not the one given."""
+    if not path.is_file():
+        raise ImageError(f"base tarball {path} does not exist")
+    found = sha256_file(path)
+    if found.lower() != expected.lower():
+        raise ImageError(
+            f"base tarball {path}: SHA-256 mismatch: expected {expected.lower()}, found {found}"
+        )
+
+
+def recipe_hash(context: Path, args: dict[str, str]) -> str:
+    """A hash over every file of a build context and the build arguments."""
+    digest = hashlib.sha256(json.dumps(args, sort_keys=True).encode())
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(context)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+class _Ticker:
+    """Streams build output as progress: every step line, and a heartbeat between them."""
+
+    def __init__(self, role: str, progress: Progress, every: float = 10.0) -> None:
+        self.role, self.progress, self.every = role, progress, every
+        self.tail: deque[str] = deque(maxlen=LOG_TAIL)
+        self.last = time.monotonic()
+        self.lines = 0
+
+    def feed(self, text: str) -> None:
+        for line in text.splitlines():
+            line = line.rstrip()
+            if not line:
+                continue
+            self.tail.append(line)
+            self.lines += 1
+            now = time.monotonic()
+            if line.startswith(("Step ", "I: Retrieving", "I: Base system")) or (
+                now - self.last >= self.every
+            ):
+                self.progress(f"[{self.role}] {line[:160]}")
+                self.last = now
+
+    def log(self) -> str:
+        return "\n".join(self.tail)
+
+
+class ImageBuilder:
+    def __init__(self, client: DockerClient, config: SeatConfig, progress: Progress) -> None:
+        self.client = client
+        self.config = config
+        self.progress = progress
+        self._resolved: dict[str, str] = {}
+
+    # -- the base image ------------------------------------------------------------------
+    def base_image(self) -> str:
+        if "base" not in self._resolved:
+            self._resolved["base"] = self._make_base(self.config.base)
+        return self._resolved["base"]
+
+    def _has(self, ref: str) -> bool:
+        try:
+            self.client.images.get(ref)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+
+    def _make_base(self, base: BaseSource) -> str:
+        if base.image:
+            return self._present_or_pull(base.image, "base")
+        if base.tarball:
+            verify_tarball(base.tarball, base.sha256)
+            tag = f"seatcheck/base:tar-{base.sha256.lower()[:16]}"
+            if not self._has(tag):
+                self.progress(f"[base] importing {base.tarball} (SHA-256 verified)")
+                self._import(base.tarball, tag)
+            return tag
+        recipe = {"suite": base.suite, "mirror": base.mirror, "variant": "minbase"}
+        tag = "seatcheck/base:deb-" + hashlib.sha256(
+            json.dumps(recipe, sort_keys=True).encode()
+        ).hexdigest()[:16]
+        if self._has(tag):
+            return tag
+        engine.ensure_host_packages({"debootstrap": "debootstrap"})
+        with tempfile.TemporaryDirectory(prefix="seatcheck-base-", dir="/var/tmp") as tmp:
+            rootfs = Path(tmp) / "rootfs"
+            ticker = _Ticker("base", self.progress)
+            self.progress(f"[base] debootstrap {base.suite} from {base.mirror}")
+            cmd = ["debootstrap", "--variant=minbase", base.suite, str(rootfs), base.mirror]
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                ticker.feed(line)
+            if proc.wait(timeout=1800) != 0:
+                raise SetupError("base", "debootstrap failed", ticker.log())
+            tarball = Path(tmp) / "rootfs.tar"
+            subprocess.run(
+                ["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True, timeout=600
+            )
+            self._import(tarball, tag)
+        self.progress(f"[base] imported as {tag}")
+        return tag
+
+    def _import(self, tarball: Path, tag: str) -> None:
+        repo, _, version = tag.partition(":")
+        self.client.api.import_image_from_file(
+            str(tarball), repository=repo, tag=version, changes=["CMD [\"/bin/bash\"]"]
+        )
+        if not self._has(tag):
+            raise ImageError(f"importing {tarball} did not produce {tag}")
+
+    def _present_or_pull(self, ref: str, role: str) -> str:
+        if self._has(ref):
+            return ref
+        try:
+            self.progress(f"[{role}] {ref} is not present: trying to pull it")
+            self.client.images.pull(ref)
+        except docker.errors.DockerException as exc:
+            raise ImageError(
+                f"image {ref!r} for role {role} is not present and cannot be pulled: "
+                f"{str(exc).splitlines()[0][:200]}"
+            ) from None
+        return ref
+
+    # -- role images ---------------------------------------------------------------------
+    def role_image(self, role: str) -> str:
+        """The image reference this run uses for ``role``, building it if needed."""
+        if role in self._resolved:
+            return self._resolved[role]
+        override = self.config.image_overrides.get(role)
+        if override:
+            ref = self._present_or_pull(override, role)
+        else:
+            base = self.role_image(APPBASE) if role in roles.APP_ROLES else self.base_image()
+            ref = self._build(role, base)
+        self._resolved[role] = ref
+        return ref
+
+    def _build(self, role: str, base: str) -> str:
+        context = self.config.dockerfiles / role
+        if not (context / "Dockerfile").is_file():
+            raise SetupError(role, f"no Dockerfile in {context}")
+        base_id = self.client.images.get(base).id
+        args = {
+            "BASE": base,
+            "SEAT_USER": self.config.seat_user,
+            "SEAT_UID": str(self.config.seat_uid),
+        }
+        wanted = recipe_hash(context, {**args, "base_id": base_id})
+        tag = default_tag(role)
+        try:
+            labels = self.client.images.get(tag).labels or {}
+            if labels.get(RECIPE_LABEL) == wanted:
+                return tag
+        except docker.errors.ImageNotFound:
+            pass
+        self.progress(f"[{role}] building {tag} from {context}")
+        ticker = _Ticker(role, self.progress)
+        started = time.monotonic()
+        stream: Any = self.client.api.build(
+            path=str(context),
+            tag=tag,
+            buildargs=args,
+            labels={RECIPE_LABEL: wanted},
+            rm=True,
+            forcerm=True,
+            decode=True,
+            pull=False,
+        )
+        for chunk in stream:
+            if "stream" in chunk:
+                ticker.feed(chunk["stream"])
+            if "error" in chunk:
+                ticker.feed(chunk["error"])
+                raise SetupError(role, "image build failed", ticker.log())
+        self.progress(f"[{role}] built {tag} in {time.monotonic() - started:.0f}s")
+        return tag
+
+    def digest(self, ref: str) -> str:
+        image = self.client.images.get(ref)
+        return str(image.id)
+
+

@@ -1,0 +1,203 @@
+"""The seatcheck pytest plugin: options, the run's seat, one-line set-up failures, reports.
+
+Registered through the ``pytest11`` entry point as ``seatcheck``. The fixtures that stand the
+seat up live in the repository's ``fixtures/`` package; they get the seat from ``seat_for``.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Generator
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import engine, profile, reports
+from .config import BaseSource, SeatConfig
+from .errors import SeatcheckError, SetupError
+from .profile import Profile
+from .roles import IMAGE_ROLES, parse_image_overrides
+from .topology import Seat, leftovers
+
+CONFIG_KEY = pytest.StashKey["RunState"]()
+
+
+class RunState:
+    """Per-run state kept in ``config.stash``."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.pytest_config = config
+        self.overrides = parse_image_overrides(config.getoption("seatcheck_image"))
+        self.profile: Profile | None = None
+        self.seat: Seat | None = None
+        self.setup_error: SetupError | None = None
+        self.results: list[dict[str, Any]] = []
+        self.leftovers: list[str] = []
+
+    def seat_config(self) -> SeatConfig:
+        opt = self.pytest_config.getoption
+        if self.profile is None:
+            raise pytest.UsageError(
+                "no seatcheck profile: run a suite folder (suites/<profile>) or pass "
+                "--seatcheck-profile"
+            )
+        tarball = opt("seatcheck_base_tarball")
+        kwargs: dict[str, Any] = {}
+        if opt("seatcheck_run_id"):
+            kwargs["run_id"] = opt("seatcheck_run_id")
+        return SeatConfig(
+            profile=self.profile,
+            image_overrides=self.overrides,
+            seat_user=opt("seatcheck_user"),
+            seat_uid=opt("seatcheck_uid"),
+            base=BaseSource(
+                tarball=Path(tarball) if tarball else None,
+                sha256=opt("seatcheck_base_sha256") or "",
+                image=opt("seatcheck_base_image") or "",
+            ),
+            reports_dir=Path(opt("seatcheck_reports")),
+            **kwargs,
+        )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("seatcheck", "contained-desktop conformance")
+    group.addoption(
+        "--seatcheck-profile", default=None, metavar="NAME",
+        help="hardware profile (default: the suites/<profile> folder being run)",
+    )  # fmt: skip
+    group.addoption(
+        "--seatcheck-image", action="append", default=[], metavar="ROLE=IMAGE",
+        help=f"use IMAGE for ROLE in this run (repeatable; roles: {', '.join(IMAGE_ROLES)})",
+    )  # fmt: skip
+    group.addoption("--seatcheck-run-id", default=None, help="the run id (default: new)")
+    group.addoption(
+        "--seatcheck-reports", default="reports", help="folder for run reports (default: reports)"
+    )
+    group.addoption("--seatcheck-user", default="seat", help="the seat user's name")
+    group.addoption("--seatcheck-uid", type=int, default=1000, help="the seat user's uid")
+    group.addoption("--seatcheck-base-tarball", default=None, help="rootfs tarball for the base")
+    group.addoption("--seatcheck-base-sha256", default=None, help="SHA-256 the tarball must match")
+    group.addoption(
+        "--seatcheck-base-image", default=None, help="use this image as the base (a plain FROM)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        state = RunState(config)
+        name = config.getoption("seatcheck_profile")
+        if name:
+            state.profile = profile.find(name)
+    except SeatcheckError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[CONFIG_KEY] = state
+    # SIGTERM runs the normal teardown, as Ctrl-C does (pytest has no handler of its own).
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _profile_of(path: Path) -> Path | None:
+    for parent in path.parents:
+        if (parent / profile.PROFILE_FILE).is_file():
+            return parent / profile.PROFILE_FILE
+    return None
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    state = config.stash[CONFIG_KEY]
+    if state.profile is not None:
+        return
+    found = {p for p in (_profile_of(Path(item.path)) for item in items) if p is not None}
+    if len(found) > 1:
+        names = ", ".join(sorted(p.parent.name for p in found))
+        raise pytest.UsageError(f"one profile per run, but these tests span: {names}")
+    if found:
+        try:
+            state.profile = profile.load(found.pop())
+        except SeatcheckError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def seat_for(config: pytest.Config) -> Seat:
+    """The run's seat, created on first use (nothing is started until a part is asked for)."""
+    state = config.stash[CONFIG_KEY]
+    if state.setup_error is not None:
+        raise state.setup_error
+    if state.seat is None:
+        seat_config = state.seat_config()
+        client = engine.ensure_engine()
+        state.seat = Seat(client, seat_config, progress=_progress(config))
+        seat_config.run_dir.mkdir(parents=True, exist_ok=True)
+    return state.seat
+
+
+def teardown_seat(config: pytest.Config) -> None:
+    state = config.stash[CONFIG_KEY]
+    if state.seat is None:
+        return
+    failed = state.seat.teardown()
+    state.leftovers = failed + leftovers(state.seat.client, state.seat.session)
+
+
+def _progress(config: pytest.Config) -> Any:
+    """Progress lines that reach the terminal even while pytest captures output."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+
+    def say(line: str) -> None:
+        ctx = capman.global_and_fixture_disabled() if capman else suppress()
+        with ctx:
+            sys.stderr.write(f"seatcheck: {line}\n")
+            sys.stderr.flush()
+
+    return say
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, SetupError):
+        # One message naming the role and its log, not a traceback through the fixtures.
+        state = item.config.stash[CONFIG_KEY]
+        state.setup_error = call.excinfo.value
+        report.longrepr = str(call.excinfo.value)
+        item.session.shouldstop = f"the seat could not be stood up ({call.excinfo.value.role})"
+    if report.when == "call" or report.outcome != "passed":
+        item.config.stash[CONFIG_KEY].results.append(reports.result_of(report))
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(CONFIG_KEY, None)
+    if state is None or state.seat is None:
+        return
+    run_dir = state.seat.config.run_dir
+    reports.write_run(run_dir, state.seat.facts, state.results, state.leftovers)
+    if state.leftovers:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(CONFIG_KEY, None)
+    if state is None or state.seat is None:
+        return
+    tr = terminalreporter
+    tr.section("seatcheck")
+    tr.write_line(f"run {state.seat.session}, profile {state.seat.config.profile.name}")
+    tr.write_line(f"privilege: {state.seat.facts.get('privilege')}")
+    tr.write_line(f"report: {state.seat.config.run_dir}")
+    if state.leftovers:
+        tr.write_line("LEFT BEHIND after teardown: " + "; ".join(state.leftovers), red=True)

@@ -1,0 +1,1 @@
+"""Probes: each module measures one requirement family and returns structured evidence."""

@@ -1,0 +1,137 @@
+"""Hardware profiles: what a seat on some hardware is given and what it must show.
+
+A profile lives in ``suites/<name>/profile.toml`` next to that profile's suite.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ProfileError
+
+PROFILE_FILE = "profile.toml"
+DISPLAY_SERVERS = ("xvfb",)  # Xorg on a real VT comes with the hardware profiles.
+SINKS = ("null", "hardware")
+
+
+@dataclass(frozen=True)
+class GlxExpectation:
+    direct_rendering: bool = True
+    renderers: tuple[str, ...] = ()  # the renderer string must contain one of these
+    forbidden_renderers: tuple[str, ...] = ()
+    vendor: str = ""  # exact OpenGL vendor string, where the profile names one
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    path: Path
+    display: str = "xvfb"
+    gpu_devices: tuple[str, ...] = ()
+    sound_devices: tuple[str, ...] = ()
+    sink: str = "null"
+    glx: GlxExpectation = field(default_factory=GlxExpectation)
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        return self.gpu_devices + self.sound_devices
+
+
+def suites_dir() -> Path:
+    """The suites/ folder that ships beside the seatcheck package."""
+    return Path(__file__).resolve().parent.parent / "suites"
+
+
+def available(root: Path | None = None) -> list[str]:
+    root = root or suites_dir()
+    return sorted(p.parent.name for p in root.glob(f"*/{PROFILE_FILE}"))
+
+
+def find(name: str, root: Path | None = None) -> Profile:
+    root = root or suites_dir()
+    path = root / name / PROFILE_FILE
+    if not path.is_file():
+        known = ", ".join(available(root)) or "none"
+        raise ProfileError(f"unknown profile {name!r} (profiles in {root}: {known})")
+    return load(path)
+
+
+def _take(table: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
+    if key not in table:
+        return default
+    value = table.pop(key)
+    if kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ProfileError(f"{where}: '{key}' must be a list of strings, not {value!r}")
+        return tuple(value)
+    if not isinstance(value, kind):
+        raise ProfileError(f"{where}: '{key}' must be a {kind.__name__}, not {value!r}")
+    return value
+
+
+def _table(doc: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = doc.pop(key, {})
+    if not isinstance(value, dict):
+        raise ProfileError(f"{where}: [{key}] must be a table")
+    return dict(value)
+
+
+def _no_leftovers(table: dict[str, Any], where: str) -> None:
+    if table:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(table))}")
+
+
+def parse(text: str, path: Path) -> Profile:
+    where = str(path)
+    try:
+        doc: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{where}: not valid TOML: {exc}") from None
+    name = _take(doc, "name", str, where, path.parent.name)
+    description = _take(doc, "description", str, where, "")
+    seat = _table(doc, "seat", where)
+    display = _take(seat, "display", str, f"{where} [seat]", "xvfb")
+    if display not in DISPLAY_SERVERS:
+        raise ProfileError(f"{where} [seat]: display {display!r} is not one of {DISPLAY_SERVERS}")
+    gpu = _take(seat, "gpu_devices", tuple, f"{where} [seat]", ())
+    sound = _take(seat, "sound_devices", tuple, f"{where} [seat]", ())
+    sink = _take(seat, "sink", str, f"{where} [seat]", "null")
+    if sink not in SINKS:
+        raise ProfileError(f"{where} [seat]: sink {sink!r} is not one of {SINKS}")
+    for dev in gpu + sound:
+        if not dev.startswith("/dev/"):
+            raise ProfileError(f"{where} [seat]: device {dev!r} is not under /dev")
+    _no_leftovers(seat, f"{where} [seat]")
+    expect = _table(doc, "expect", where)
+    glx_t = _table(expect, "glx", f"{where} [expect]")
+    glx = GlxExpectation(
+        direct_rendering=_take(glx_t, "direct_rendering", bool, f"{where} [expect.glx]", True),
+        renderers=_take(glx_t, "renderers", tuple, f"{where} [expect.glx]", ()),
+        forbidden_renderers=_take(glx_t, "forbidden_renderers", tuple, f"{where} [expect.glx]", ()),
+        vendor=_take(glx_t, "vendor", str, f"{where} [expect.glx]", ""),
+    )
+    _no_leftovers(glx_t, f"{where} [expect.glx]")
+    _no_leftovers(expect, f"{where} [expect]")
+    _no_leftovers(doc, where)
+    return Profile(
+        name=name,
+        description=description,
+        path=path,
+        display=display,
+        gpu_devices=gpu,
+        sound_devices=sound,
+        sink=sink,
+        glx=glx,
+    )
+
+
+def load(path: Path) -> Profile:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ProfileError(f"cannot read profile {path}: {exc.strerror}") from None
+    return parse(text, path)

@@ -1,0 +1,385 @@
+"""The seat: squid, the shared /tmp volume, the gnome container and the app containers.
+
+Everything is created with the labels ``seatcheck.session`` and ``seatcheck.role`` and torn
+down by label, so a set-up that fails half way is cleaned up just as well as a finished one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+from docker import DockerClient
+from docker.models.containers import Container
+from docker.models.networks import Network
+from docker.models.volumes import Volume
+
+from . import capabilities, execs, roles
+from .capabilities import PrivilegePlan
+from .config import SeatConfig
+from .errors import SetupError
+from .images import ImageBuilder, Progress
+from .labels import ROLE, SESSION, SQUID_CACHE_VOLUME, labels, session_filter
+from .probes import x11
+from .waits import WaitTimeout, wait_for
+
+SQUID_PORT = 3128
+DISPLAY = ":0"
+LOG_TAIL = 20
+GNOME_READY_TIMEOUT = 180.0
+_UNKNOWN_CAP = re.compile(r'unknown capability: "?(?:CAP_)?([A-Z_]+)"?')
+
+
+@dataclass(frozen=True)
+class PulseRuntime:
+    machine_id: str
+    runtime_dir: str  # inside the containers, e.g. /tmp/pulse-AbC123
+
+    @property
+    def socket(self) -> str:
+        return f"{self.runtime_dir}/native"
+
+
+def container_log_tail(container: Container, lines: int = LOG_TAIL) -> str:
+    try:
+        container.reload()
+        raw = container.logs(tail=lines)
+    except docker.errors.DockerException as exc:
+        return f"(no log: {exc})"
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+    # systemd colours its status lines; the tail is for people and files.
+    return re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\r", "")
+
+
+class Seat:
+    """One run's seat. Create it, ask for the parts you need, always call ``teardown``."""
+
+    def __init__(
+        self,
+        client: DockerClient,
+        config: SeatConfig,
+        progress: Progress,
+        privilege: PrivilegePlan | None = None,
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.progress = progress
+        self.session = config.run_id
+        self.images = ImageBuilder(client, config, progress)
+        self.privilege = privilege or capabilities.host_plan()
+        self.facts: dict[str, Any] = {
+            "run_id": self.session,
+            "profile": config.profile.name,
+            "privilege": self.privilege.describe(),
+            "images": {},
+        }
+        self._network: Network | None = None
+        self._tmp: Volume | None = None
+        self._containers: dict[str, Container] = {}
+        self._pulse: PulseRuntime | None = None
+
+    # -- naming ----------------------------------------------------------------------------
+    def _name(self, role: str) -> str:
+        return f"seatcheck-{self.session}-{role}"
+
+    def _image(self, role: str) -> str:
+        ref = self.images.role_image(role)
+        self.facts["images"][role] = {"ref": ref, "id": self.images.digest(ref)}
+        return ref
+
+    # -- shared parts ----------------------------------------------------------------------
+    def network(self) -> Network:
+        if self._network is None:
+            self._network = self.client.networks.create(
+                self._name(roles.NETWORK), driver="bridge", labels=labels(self.session, "network")
+            )
+        return self._network
+
+    def common_tmp(self) -> Volume:
+        """The shared /tmp volume (the recipe's ``common_tmp``)."""
+        if self._tmp is None:
+            self._tmp = self.client.volumes.create(
+                name=self._name(roles.COMMON_TMP), labels=labels(self.session, roles.COMMON_TMP)
+            )
+        return self._tmp
+
+    @property
+    def tmp_path(self) -> Path:
+        """Where the shared /tmp lies on the host (the engine runs on this machine)."""
+        return Path(self.common_tmp().attrs["Mountpoint"])
+
+    @property
+    def x_socket(self) -> Path:
+        return self.tmp_path / ".X11-unix" / f"X{DISPLAY.lstrip(':')}"
+
+    def _tmp_mount(self) -> dict[str, dict[str, str]]:
+        # :z — the shared label, so that every container may use the volume.
+        return {self.common_tmp().name: {"bind": "/tmp", "mode": "rw,z"}}
+
+    # -- squid -----------------------------------------------------------------------------
+    def squid(self) -> Container:
+        if roles.SQUID in self._containers:
+            return self._containers[roles.SQUID]
+        image = self._image(roles.SQUID)
+        self._cache_volume()
+        container = self._run(
+            roles.SQUID,
+            image=image,
+            volumes={SQUID_CACHE_VOLUME: {"bind": "/var/spool/squid", "mode": "rw,z"}},
+            network=self.network().name,
+            # The recipe links squid as rpmcache; a network alias is the modern equivalent.
+            networking_config={
+                self.network().name: self.client.api.create_endpoint_config(aliases=["rpmcache"])
+            },
+        )
+        ip = self._ip(container)
+        self._wait(roles.SQUID, container, lambda: _port_open(ip, SQUID_PORT), 60, "port 3128")
+        self.facts["squid"] = {"address": f"{ip}:{SQUID_PORT}"}
+        return container
+
+    def _cache_volume(self) -> Volume:
+        try:
+            return self.client.volumes.get(SQUID_CACHE_VOLUME)
+        except docker.errors.NotFound:
+            return self.client.volumes.create(
+                name=SQUID_CACHE_VOLUME, labels=labels(self.session, "squid-cache")
+            )
+
+    def _ip(self, container: Container) -> str:
+        container.reload()
+        nets = container.attrs["NetworkSettings"]["Networks"]
+        return str(nets[self.network().name]["IPAddress"])
+
+    # -- gnome -----------------------------------------------------------------------------
+    def _device_args(self) -> dict[str, Any]:
+        devices = [f"{d}:{d}:rwm" for d in self.config.profile.devices]
+        return {"devices": devices} if devices else {}
+
+    def _privilege_args(self) -> dict[str, Any]:
+        plan = self.privilege
+        if plan.privileged:
+            return {"privileged": True}
+        return {
+            "cap_add": list(plan.cap_add),
+            "security_opt": list(plan.security_opt),
+            "device_cgroup_rules": list(plan.device_cgroup_rules),
+        }
+
+    def gnome(self) -> Container:
+        if roles.GNOME in self._containers:
+            return self._containers[roles.GNOME]
+        squid = self.squid()
+        del squid  # gnome reaches it as rpmcache on the seat network
+        image = self._image(roles.GNOME)
+        container = self._run(
+            roles.GNOME,
+            image=image,
+            tty=True,  # systemd writes its status and our units' output to the console
+            ipc_mode="shareable",
+            network=self.network().name,
+            tmpfs={"/run": "rw,exec", "/run/lock": "rw"},
+            volumes={
+                "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                **self._tmp_mount(),
+            },
+            environment={"container": "docker"},
+            **self._device_args(),
+            **self._privilege_args(),
+        )
+        self._wait(
+            roles.GNOME, container, self._shell_owns_screen, GNOME_READY_TIMEOUT,
+            "GNOME Shell to own the screen",
+        )  # fmt: skip
+        self._pulse = self._wait(
+            roles.GNOME, container, self._pulse_runtime, 60, "the pulse server's socket"
+        )
+        self.facts["pulse"] = {"runtime_dir": self._pulse.runtime_dir}
+        return container
+
+    def _shell_owns_screen(self) -> bool:
+        if not self.x_socket.is_socket():
+            return False
+        with x11.display_at(self.x_socket, timeout=5) as dpy:
+            wm = x11.window_manager(dpy)
+        return wm.wm_selection_owned and wm.name == "GNOME Shell"
+
+    def _pulse_runtime(self) -> PulseRuntime | None:
+        gnome = self._containers[roles.GNOME]
+        user = self.config.seat_user
+        res = execs.shell(
+            gnome,
+            'mid=$(cat /etc/machine-id); echo "$mid"; '
+            f'readlink "/home/{user}/.config/pulse/$mid-runtime"',
+            timeout=10,
+        )
+        lines = res.stdout.split()
+        if not res.ok or len(lines) != 2:
+            return None
+        runtime = PulseRuntime(machine_id=lines[0], runtime_dir=lines[1])
+        host_socket = self.tmp_path / Path(runtime.socket).relative_to("/tmp")
+        return runtime if host_socket.is_socket() else None
+
+    @property
+    def pulse(self) -> PulseRuntime:
+        self.gnome()
+        assert self._pulse is not None
+        return self._pulse
+
+    # -- apps ------------------------------------------------------------------------------
+    def app(self, role: str) -> Container:
+        if role not in roles.APP_ROLES:
+            raise ValueError(f"{role!r} is not an app role")
+        if role in self._containers:
+            return self._containers[role]
+        gnome = self.gnome()
+        pulse = self.pulse
+        image = self._image(role)
+        container = self._create(
+            role,
+            image=image,
+            command=["sleep", "infinity"],
+            ipc_mode=f"container:{gnome.id}",
+            network=self.network().name,
+            volumes=self._tmp_mount(),
+            environment={"DISPLAY": DISPLAY},
+            **self._device_args(),
+            **self._privilege_args(),
+        )
+        # As the recipe: the gnome container's machine-id, and the pulse runtime link.
+        container.put_archive("/", self._app_overlay(pulse))
+        container.start()
+        self._wait(role, container, lambda: container.status == "running", 30, "it to run")
+        return container
+
+    def _app_overlay(self, pulse: PulseRuntime) -> bytes:
+        user, uid = self.config.seat_user, self.config.seat_uid
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+
+            def add(name: str, kind: bytes, mode: int, owner: int, data: bytes = b"",
+                    link: str = "") -> None:  # fmt: skip
+                info = tarfile.TarInfo(name)
+                info.type, info.mode, info.uid, info.gid = kind, mode, owner, owner
+                info.linkname, info.size, info.mtime = link, len(data), int(time.time())
+                tar.addfile(info, io.BytesIO(data) if data else None)
+
+            add("etc/machine-id", tarfile.REGTYPE, 0o444, 0, (pulse.machine_id + "\n").encode())
+            add(f"home/{user}/.config", tarfile.DIRTYPE, 0o755, uid)
+            add(f"home/{user}/.config/pulse", tarfile.DIRTYPE, 0o700, uid)
+            add(
+                f"home/{user}/.config/pulse/{pulse.machine_id}-runtime",
+                tarfile.SYMTYPE, 0o777, uid, link=pulse.runtime_dir,
+            )  # fmt: skip
+        return buf.getvalue()
+
+    # -- creating and waiting ----------------------------------------------------------------
+    def _create(self, role: str, **kwargs: Any) -> Container:
+        kwargs.setdefault("name", self._name(role))
+        kwargs["labels"] = labels(self.session, role)
+        while True:
+            try:
+                container = self.client.containers.create(**kwargs)
+                break
+            except docker.errors.APIError as exc:
+                # Engines know different capability sets; drop what this one does not know.
+                unknown = _UNKNOWN_CAP.search(str(exc))
+                caps = kwargs.get("cap_add") or []
+                if unknown and unknown.group(1) in caps:
+                    caps.remove(unknown.group(1))
+                    self.facts.setdefault("caps_unknown_to_engine", []).append(unknown.group(1))
+                    continue
+                raise SetupError(role, f"the engine refused the container: {exc}") from None
+        self._containers[role] = container
+        return container
+
+    def _run(self, role: str, **kwargs: Any) -> Container:
+        container = self._create(role, **kwargs)
+        try:
+            container.start()
+        except docker.errors.APIError as exc:
+            raise SetupError(role, f"the container did not start: {exc.explanation}") from None
+        return container
+
+    def _wait(self, role: str, container: Container, probe: Any, timeout: float, what: str) -> Any:
+        def exited() -> str | None:
+            container.reload()
+            if container.status in ("exited", "dead"):
+                code = container.attrs["State"].get("ExitCode")
+                return f"the {role} container exited (status {code})"
+            return None
+
+        try:
+            return wait_for(probe, timeout, what, abort=exited)
+        except WaitTimeout as exc:
+            raise SetupError(role, str(exc), container_log_tail(container)) from None
+
+    # -- teardown --------------------------------------------------------------------------
+    def teardown(self) -> list[str]:
+        """Remove everything labelled with this session; return what could not be removed."""
+        return remove_session(self.client, self.session)
+
+
+def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:
+    """Remove a session's containers (apps first), networks and volumes (cache excepted)."""
+    flt = session_filter(session)
+    failed: list[str] = []
+    containers = client.containers.list(all=True, filters=flt)
+    # Apps before the gnome container they joined; gnome gets a clean systemd shutdown.
+    order = {roles.GNOME: 1, roles.SQUID: 2}
+    for c in sorted(containers, key=lambda c: order.get(c.labels.get(ROLE, ""), 0)):
+        try:
+            if c.labels.get(ROLE) == roles.GNOME and c.status == "running":
+                c.stop(timeout=stop_timeout)
+            c.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            failed.append(f"container {c.name}: {exc}")
+    for net in client.networks.list(filters=flt):
+        try:
+            net.remove()
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            failed.append(f"network {net.name}: {exc}")
+    for vol in client.volumes.list(filters=flt):
+        if vol.name == SQUID_CACHE_VOLUME:
+            continue
+        try:
+            vol.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            failed.append(f"volume {vol.name}: {exc}")
+    return failed
+
+
+def leftovers(client: DockerClient, session: str) -> list[str]:
+    """What is still labelled with this session (the squid cache volume excepted)."""
+    flt = session_filter(session)
+    found = [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
+    found += [f"network {n.name}" for n in client.networks.list(filters=flt)]
+    found += [
+        f"volume {v.name}"
+        for v in client.volumes.list(filters=flt)
+        if v.name != SQUID_CACHE_VOLUME
+    ]
+    return found
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+__all__ = ["Seat", "PulseRuntime", "remove_session", "leftovers", "SESSION"]

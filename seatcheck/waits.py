@@ -1,0 +1,45 @@
+"""Polling with a deadline: every wait in seatcheck goes through here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class WaitTimeout(TimeoutError):
+    pass
+
+
+def wait_for(
+    probe: Callable[[], T | None],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    abort: Callable[[], str | None] | None = None,
+) -> T:
+    """Call ``probe`` until it returns something truthy, or fail after ``timeout`` seconds.
+
+    ``abort`` is checked each round and ends the wait early with its message (for example
+    when the container being waited on has exited: no point waiting out the budget).
+    Exceptions from the probe count as "not yet"; the last one is reported on timeout.
+    """
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            result = probe()
+            if result:
+                return result
+        except Exception as exc:  # a probe that cannot answer yet is "not ready"
+            last_error = exc
+        if abort is not None:
+            reason = abort()
+            if reason:
+                raise WaitTimeout(f"gave up waiting for {what}: {reason}")
+        if time.monotonic() >= deadline:
+            detail = f" (last error: {last_error})" if last_error else ""
+            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
+        time.sleep(interval)

@@ -1,0 +1,3 @@
+"""The virtual profile's suite: the shared checks, against suites/virtual/profile.toml."""
+
+from suites.checks.desktop import *  # noqa: F403
