@@ -6,6 +6,7 @@ Debian's docker.io and starts dockerd itself; otherwise it says in one line what
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import subprocess
@@ -21,6 +22,12 @@ from .errors import EngineUnavailable
 
 # Above the longest single engine call we make (exec deadlines are enforced separately).
 API_TIMEOUT = 300
+# What the host itself needs, by command or library file, and the Debian package that has it.
+HOST_PACKAGES = {
+    "dockerd": "docker.io",
+    "debootstrap": "debootstrap",
+    "libpulse.so.0": "libpulse0",  # pulsectl loads it to reach the seat's pulse server
+}
 DOCKERD_LOG = Path("/var/log/seatcheck-dockerd.log")
 
 
@@ -64,6 +71,8 @@ def ensure_host_packages(commands: dict[str, str]) -> None:
 def _have(cmd: str) -> bool:
     if cmd.startswith("/"):
         return Path(cmd).exists()
+    if ".so" in cmd:
+        return ctypes.util.find_library(cmd.split(".so")[0].removeprefix("lib")) is not None
     return shutil.which(cmd) is not None or Path("/usr/sbin", cmd).exists()
 
 

@@ -49,14 +49,14 @@ def run(
     if detach:
         container.exec_run(list(command), user=user, environment=environment, detach=True)
         return ExecResult(tuple(command), 0, "", "")
-    code, (out, err) = container.exec_run(
-        wrapped, user=user, environment=environment, demux=True
-    )
+    code, output = container.exec_run(wrapped, user=user, environment=environment, demux=True)
+    pair = output if isinstance(output, tuple) else (output, None)
+    out, err = (part if isinstance(part, bytes) else b"" for part in pair)
     result = ExecResult(
         tuple(command),
         int(code if code is not None else -1),
-        (out or b"").decode(errors="replace"),
-        (err or b"").decode(errors="replace"),
+        out.decode(errors="replace"),
+        err.decode(errors="replace"),
     )
     if result.exit_code in (124, 137):
         raise ExecTimeout(

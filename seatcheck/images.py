@@ -121,9 +121,10 @@ class ImageBuilder:
                 self._import(base.tarball, tag)
             return tag
         recipe = {"suite": base.suite, "mirror": base.mirror, "variant": "minbase"}
-        tag = "seatcheck/base:deb-" + hashlib.sha256(
-            json.dumps(recipe, sort_keys=True).encode()
-        ).hexdigest()[:16]
+        tag = (
+            "seatcheck/base:deb-"
+            + hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+        )
         if self._has(tag):
             return tag
         engine.ensure_host_packages({"debootstrap": "debootstrap"})
@@ -151,7 +152,7 @@ class ImageBuilder:
     def _import(self, tarball: Path, tag: str) -> None:
         repo, _, version = tag.partition(":")
         self.client.api.import_image_from_file(
-            str(tarball), repository=repo, tag=version, changes=["CMD [\"/bin/bash\"]"]
+            str(tarball), repository=repo, tag=version, changes=['CMD ["/bin/bash"]']
         )
         if not self._has(tag):
             raise ImageError(f"importing {tarball} did not produce {tag}")
@@ -187,7 +188,7 @@ class ImageBuilder:
         context = self.config.dockerfiles / role
         if not (context / "Dockerfile").is_file():
             raise SetupError(role, f"no Dockerfile in {context}")
-        base_id = self.client.images.get(base).id
+        base_id = str(self.client.images.get(base).id)
         args = {
             "BASE": base,
             "SEAT_USER": self.config.seat_user,
@@ -226,5 +227,3 @@ class ImageBuilder:
     def digest(self, ref: str) -> str:
         image = self.client.images.get(ref)
         return str(image.id)
-
-

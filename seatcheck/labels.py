@@ -30,6 +30,6 @@ def labels(session: str, role: str) -> dict[str, str]:
     }
 
 
-def session_filter(session: str) -> dict[str, list[str]]:
+def session_filter(session: str) -> dict[str, str | list[str] | bool]:
     """A Docker SDK filter for everything labelled with this session."""
     return {"label": [f"{SESSION}={session}"]}

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Generator
-from contextlib import suppress
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ class RunState:
         kwargs: dict[str, Any] = {}
         if opt("seatcheck_run_id"):
             kwargs["run_id"] = opt("seatcheck_run_id")
+        if opt("seatcheck_dockerfiles"):
+            kwargs["dockerfiles"] = Path(opt("seatcheck_dockerfiles")).resolve()
         return SeatConfig(
             profile=self.profile,
             image_overrides=self.overrides,
@@ -82,6 +84,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seatcheck-uid", type=int, default=1000, help="the seat user's uid")
     group.addoption("--seatcheck-base-tarball", default=None, help="rootfs tarball for the base")
     group.addoption("--seatcheck-base-sha256", default=None, help="SHA-256 the tarball must match")
+    group.addoption(
+        "--seatcheck-dockerfiles", default=None, metavar="DIR",
+        help="build role images from DIR/<role>/Dockerfile instead of the shipped recipes",
+    )  # fmt: skip
     group.addoption(
         "--seatcheck-base-image", default=None, help="use this image as the base (a plain FROM)"
     )
@@ -155,7 +161,7 @@ def _progress(config: pytest.Config) -> Any:
     capman = config.pluginmanager.getplugin("capturemanager")
 
     def say(line: str) -> None:
-        ctx = capman.global_and_fixture_disabled() if capman else suppress()
+        ctx = capman.global_and_fixture_disabled() if capman else nullcontext()
         with ctx:
             sys.stderr.write(f"seatcheck: {line}\n")
             sys.stderr.flush()

@@ -13,7 +13,7 @@ SCREENSHOT = "screenshot.png"
 
 
 def result_of(report: pytest.TestReport) -> dict[str, Any]:
-    outcome = report.outcome
+    outcome: str = report.outcome
     if report.when != "call" and outcome == "failed":
         outcome = "error"
     message = ""
@@ -77,14 +77,17 @@ def render_html(
     left = (
         "<p class='failed'>Left behind: " + esc("; ".join(leftovers)) + "</p>" if leftovers else ""
     )
-    img = f"<h2>Screen</h2><img src='{SCREENSHOT}' alt='the seat screen' width='640'>" if shot else ""
+    img = (
+        f"<h2>Screen</h2><img src='{SCREENSHOT}' alt='the seat screen' width='640'>" if shot else ""
+    )
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>seatcheck run {esc(str(facts.get("run_id")))}</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{border:1px solid #ccc;padding:4px;
 text-align:left;vertical-align:top}} table{{border-collapse:collapse}} .passed{{background:#e6ffe6}}
 .failed,.error{{background:#ffe6e6}} .skipped{{background:#f4f4f4}} pre{{margin:0;
 white-space:pre-wrap}}</style></head>
-<body><h1>seatcheck run {esc(str(facts.get("run_id")))} — profile {esc(str(facts.get("profile")))}</h1>
+<body><h1>seatcheck run {esc(str(facts.get("run_id")))} —
+profile {esc(str(facts.get("profile")))}</h1>
 {left}<h2>Checks</h2><table><tr><th>check</th><th>outcome</th><th>message</th></tr>
 {rows}</table>{img}<h2>Host and seat facts</h2><table>{fact_rows}</table></body></html>
 """

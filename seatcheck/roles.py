@@ -27,8 +27,7 @@ def parse_image_overrides(values: list[str] | None) -> dict[str, str]:
             raise UsageError(f"image override {value!r} is not ROLE=IMAGE")
         if role not in IMAGE_ROLES:
             raise UsageError(
-                f"image override {value!r}: unknown role {role!r} "
-                f"(roles: {', '.join(IMAGE_ROLES)})"
+                f"image override {value!r}: unknown role {role!r} (roles: {', '.join(IMAGE_ROLES)})"
             )
         overrides[role] = image
     return overrides

@@ -84,6 +84,7 @@ class Seat:
         self._tmp: Volume | None = None
         self._containers: dict[str, Container] = {}
         self._pulse: PulseRuntime | None = None
+        self._caps_unknown_to_engine: list[str] = []
 
     # -- naming ----------------------------------------------------------------------------
     def _name(self, role: str) -> str:
@@ -283,6 +284,10 @@ class Seat:
     def _create(self, role: str, **kwargs: Any) -> Container:
         kwargs.setdefault("name", self._name(role))
         kwargs["labels"] = labels(self.session, role)
+        if "cap_add" in kwargs:
+            kwargs["cap_add"] = [
+                c for c in kwargs["cap_add"] if c not in self._caps_unknown_to_engine
+            ]
         while True:
             try:
                 container = self.client.containers.create(**kwargs)
@@ -293,7 +298,8 @@ class Seat:
                 caps = kwargs.get("cap_add") or []
                 if unknown and unknown.group(1) in caps:
                     caps.remove(unknown.group(1))
-                    self.facts.setdefault("caps_unknown_to_engine", []).append(unknown.group(1))
+                    self._caps_unknown_to_engine.append(unknown.group(1))
+                    self.facts["capabilities_unknown_to_engine"] = self._caps_unknown_to_engine
                     continue
                 raise SetupError(role, f"the engine refused the container: {exc}") from None
         self._containers[role] = container
@@ -367,9 +373,7 @@ def leftovers(client: DockerClient, session: str) -> list[str]:
     found = [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
     found += [f"network {n.name}" for n in client.networks.list(filters=flt)]
     found += [
-        f"volume {v.name}"
-        for v in client.volumes.list(filters=flt)
-        if v.name != SQUID_CACHE_VOLUME
+        f"volume {v.name}" for v in client.volumes.list(filters=flt) if v.name != SQUID_CACHE_VOLUME
     ]
     return found
 

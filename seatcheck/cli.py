@@ -1,0 +1,146 @@
+"""The ``seatcheck`` command: run a profile's suite, and the tools around a run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from . import engine, host, profile
+from .config import SeatConfig
+from .errors import EngineUnavailable, SeatcheckError
+from .images import ImageBuilder
+from .labels import new_run_id
+from .roles import IMAGE_ROLES, parse_image_overrides
+
+EXIT_USAGE = 2
+EXIT_ENGINE = 3
+
+
+def _say(line: str) -> None:
+    print(f"seatcheck: {line}", file=sys.stderr, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Validate everything first (nothing starts on bad input), then run the profile's suite."""
+    suites = Path(args.suites) if args.suites else profile.suites_dir()
+    prof = profile.find(args.profile, suites)
+    overrides = parse_image_overrides(args.image)
+    client = engine.ensure_engine()
+    run_id = args.run_id or new_run_id()
+    config = SeatConfig(
+        profile=prof, run_id=run_id, image_overrides=overrides, reports_dir=Path(args.reports)
+    )
+    builder = ImageBuilder(client, config, progress=_say)
+    for role in overrides:
+        builder.role_image(role)  # an unknown image is refused here, before anything runs
+    run_dir = config.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    pytest_args = [
+        str(prof.path.parent),
+        f"--seatcheck-profile={prof.name}",
+        f"--seatcheck-run-id={run_id}",
+        f"--seatcheck-reports={args.reports}",
+        f"--junitxml={run_dir / 'junit.xml'}",
+        "-p",
+        "no:cacheprovider",
+        *[f"--seatcheck-image={role}={image}" for role, image in overrides.items()],
+        *args.pytest_args,
+    ]
+    if args.suites:
+        pytest_args.append(f"--rootdir={Path(args.suites).parent}")
+    code = int(pytest.main(pytest_args))
+    _say(f"report: {run_dir / 'report.html'} (exit status {code})")
+    return code
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    client = None
+    problem = ""
+    try:
+        client = engine.connect()
+    except EngineUnavailable as exc:
+        problem = str(exc)
+    facts = host.collect(client, host.any_local_image(client) if client else None)
+    if args.json:
+        print(json.dumps(facts.as_dict(), indent=2))
+    else:
+        rows = facts.as_dict()
+        width = max(len(k) for k in rows)
+        for key, value in rows.items():
+            if isinstance(value, list):
+                value = (
+                    ", ".join(
+                        v if isinstance(v, str) else " ".join(f"{a}={b}" for a, b in v.items())
+                        for v in value
+                    )
+                    or "none"
+                )
+            print(f"{key.replace('_', ' '):<{width}}  {value}")
+    if problem:
+        _say(problem)
+        return EXIT_ENGINE
+    return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Make the host ready: host packages and a running engine (what `run` does first)."""
+    engine.ensure_host_packages(engine.HOST_PACKAGES)
+    engine.ensure_engine()
+    _say("host ready: engine answers, host packages present")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seatcheck", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="stand up the seat for a profile and run its suite",
+        usage="seatcheck run PROFILE [--image ROLE=IMAGE]... [-- PYTEST_ARGS...]",
+    )
+    run.add_argument("profile", help=f"profile name ({', '.join(profile.available()) or 'none'})")
+    run.add_argument(
+        "--image", action="append", default=[], metavar="ROLE=IMAGE",
+        help=f"use IMAGE for ROLE (repeatable; roles: {', '.join(IMAGE_ROLES)})",
+    )  # fmt: skip
+    run.add_argument("--run-id", default=None, help="run id (default: new)")
+    run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    run.add_argument("--suites", default=None, help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_run)
+
+    doctor = sub.add_parser("doctor", help="the host facts a run depends on")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.set_defaults(func=cmd_doctor)
+
+    setup = sub.add_parser("setup", help="install host packages and start the engine if needed")
+    setup.set_defaults(func=cmd_setup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after a bare "--" goes to pytest untouched.
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    args = build_parser().parse_args(argv)
+    args.pytest_args = extra
+    try:
+        return int(args.func(args))
+    except EngineUnavailable as exc:
+        _say(str(exc))
+        return EXIT_ENGINE
+    except SeatcheckError as exc:
+        _say(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Helpers for the harness's own tests: the engine, test images, nested suite runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docker import DockerClient
+
+from seatcheck import engine, profile, topology
+from seatcheck.config import SeatConfig
+from seatcheck.images import ImageBuilder
+from seatcheck.labels import new_run_id
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def client() -> DockerClient:
+    return engine.ensure_engine()
+
+
+@pytest.fixture(scope="session")
+def builder(client: DockerClient) -> ImageBuilder:
+    config = SeatConfig(profile=profile.find("virtual"))
+    return ImageBuilder(client, config, progress=lambda line: print(line, file=sys.stderr))
+
+
+@pytest.fixture(scope="session")
+def base_image(builder: ImageBuilder) -> str:
+    return builder.base_image()
+
+
+@pytest.fixture(scope="session")
+def build_image(client: DockerClient) -> Callable[[str, str], str]:
+    """Build a small test image from Dockerfile text; returns its tag."""
+
+    def build(tag: str, dockerfile: str) -> str:
+        client.images.build(
+            fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True, forcerm=True, pull=False
+        )
+        return tag
+
+    return build
+
+
+@dataclass
+class SuiteRun:
+    run_id: str
+    returncode: int
+    output: str
+    run_dir: Path
+    leftovers: list[str]
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return json.loads((self.run_dir / "results.json").read_text())  # type: ignore[no-any-return]
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return json.loads((self.run_dir / "facts.json").read_text())  # type: ignore[no-any-return]
+
+    def outcome(self, test_substring: str) -> dict[str, Any]:
+        matches = [r for r in self.results["results"] if test_substring in r["test"]]
+        assert matches, f"no result for {test_substring!r} in {self.results['results']}"
+        return matches[-1]
+
+
+@pytest.fixture
+def run_suite(client: DockerClient, tmp_path: Path) -> Callable[..., SuiteRun]:
+    """Run ``pytest suites/<profile>`` in a child process, as a user would, and read its report."""
+
+    def run(*args: str, profile_name: str = "virtual", timeout: float = 900) -> SuiteRun:
+        run_id = new_run_id()
+        cmd = [
+            sys.executable, "-m", "pytest", str(ROOT / "suites" / profile_name),
+            "-p", "no:cacheprovider", f"--seatcheck-run-id={run_id}",
+            f"--seatcheck-reports={tmp_path / 'reports'}", *args,
+        ]  # fmt: skip
+        proc = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        )  # fmt: skip
+        output = proc.stdout + proc.stderr
+        return SuiteRun(
+            run_id=run_id,
+            returncode=proc.returncode,
+            output=output,
+            run_dir=tmp_path / "reports" / run_id,
+            leftovers=topology.leftovers(client, run_id),
+        )
+
+    return run

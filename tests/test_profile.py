@@ -1,0 +1,63 @@
+"""Profile files: the shipped ones load, malformed ones are refused with a clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seatcheck import profile
+from seatcheck.errors import ProfileError
+
+
+def test_virtual_profile_loads() -> None:
+    prof = profile.find("virtual")
+    assert prof.name == "virtual"
+    assert prof.display == "xvfb"
+    assert prof.devices == ()
+    assert prof.glx.renderers == ("llvmpipe",)
+
+
+def test_unknown_profile_names_the_known_ones() -> None:
+    with pytest.raises(ProfileError, match=r"unknown profile 'nosuch'.*virtual"):
+        profile.find("nosuch")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "demo" / profile.PROFILE_FILE
+    path.parent.mkdir()
+    path.write_text(text)
+    return path
+
+
+def test_full_profile_parses(tmp_path: Path) -> None:
+    prof = profile.load(
+        write(
+            tmp_path,
+            'name = "intel"\n[seat]\ngpu_devices = ["/dev/dri"]\nsound_devices = ["/dev/snd"]\n'
+            'sink = "hardware"\n[expect.glx]\nrenderers = ["iris", "crocus", "i965"]\n'
+            'forbidden_renderers = ["llvmpipe", "softpipe", "swrast"]\n',
+        )
+    )
+    assert prof.devices == ("/dev/dri", "/dev/snd")
+    assert prof.glx.forbidden_renderers == ("llvmpipe", "softpipe", "swrast")
+    assert prof.sink == "hardware"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name = ", "not valid TOML"),
+        ("colour = 'blue'\n", "unknown key.*colour"),
+        ("[seat]\ngpu_devices = '/dev/dri'\n", "gpu_devices' must be a list of strings"),
+        ("[seat]\ngpu_devices = ['/tmp/dri']\n", "is not under /dev"),
+        ("[seat]\ndisplay = 'wayland'\n", "display 'wayland' is not one of"),
+        ("[seat]\nsink = 'loud'\n", "sink 'loud' is not one of"),
+        ("[expect.glx]\ndirect_rendering = 'yes'\n", "direct_rendering' must be a bool"),
+        ("[expect.glx]\nrenderer = ['x']\n", r"\[expect.glx\]: unknown key.*renderer"),
+        ("seat = 3\n", r"\[seat\] must be a table"),
+    ],
+)
+def test_malformed_profile_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ProfileError, match=message):
+        profile.load(write(tmp_path, text))
