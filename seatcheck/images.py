@@ -80,7 +80,7 @@ class _Ticker:
             self.tail.append(line)
             self.lines += 1
             now = time.monotonic()
-            if line.startswith(("Step ", "I: Retrieving", "I: Base system")) or (
+            if line.startswith(("Step ", "I: Base system", "I: Retrieving Release")) or (
                 now - self.last >= self.every
             ):
                 self.progress(f"[{self.role}] {line[:160]}")

@@ -21,7 +21,10 @@ from .config import BaseSource, SeatConfig
 from .errors import SeatcheckError, SetupError
 from .profile import Profile
 from .roles import IMAGE_ROLES, parse_image_overrides
-from .topology import Seat, leftovers
+from .topology import Seat, SeatHooks, leftovers
+
+# Roles without which no check can run: a failure there stops the run.
+SEAT_ROLES = frozenset({"base", "squid", "gnome", "appbase"})
 
 CONFIG_KEY = pytest.StashKey["RunState"]()
 
@@ -70,7 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("seatcheck", "contained-desktop conformance")
     group.addoption(
         "--seatcheck-profile", default=None, metavar="NAME",
-        help="hardware profile (default: the suites/<profile> folder being run)",
+        help="hardware profile name, or a profile.toml path (default: the suites/<profile> "
+        "folder being run)",
     )  # fmt: skip
     group.addoption(
         "--seatcheck-image", action="append", default=[], metavar="ROLE=IMAGE",
@@ -97,7 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         state = RunState(config)
         name = config.getoption("seatcheck_profile")
-        if name:
+        if name and name.endswith(".toml"):  # a profile file of one's own
+            state.profile = profile.load(Path(name))
+        elif name:
             state.profile = profile.find(name)
     except SeatcheckError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -143,9 +149,30 @@ def seat_for(config: pytest.Config) -> Seat:
     if state.seat is None:
         seat_config = state.seat_config()
         client = engine.ensure_engine()
-        state.seat = Seat(client, seat_config, progress=_progress(config))
+        state.seat = Seat(
+            client, seat_config, progress=_progress(config), hooks=_PytestHooks(config)
+        )
         seat_config.run_dir.mkdir(parents=True, exist_ok=True)
     return state.seat
+
+
+class _PytestHooks(SeatHooks):
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def container_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
+        self.config.hook.pytest_seatcheck_container_config(seat=seat, role=role, kwargs=kwargs)
+
+    def container_started(self, seat: Seat, role: str, container: Any) -> None:
+        self.config.hook.pytest_seatcheck_container_started(
+            seat=seat, role=role, container=container
+        )
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hooks
+
+    pluginmanager.add_hookspecs(hooks)
 
 
 def teardown_seat(config: pytest.Config) -> None:
@@ -174,14 +201,16 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    state = item.config.stash[CONFIG_KEY]
     if call.excinfo is not None and isinstance(call.excinfo.value, SetupError):
         # One message naming the role and its log, not a traceback through the fixtures.
-        state = item.config.stash[CONFIG_KEY]
-        state.setup_error = call.excinfo.value
-        report.longrepr = str(call.excinfo.value)
-        item.session.shouldstop = f"the seat could not be stood up ({call.excinfo.value.role})"
+        error = call.excinfo.value
+        report.longrepr = str(error)
+        if error.role in SEAT_ROLES:  # without the seat itself no check can run
+            state.setup_error = error
+            item.session.shouldstop = f"the seat could not be stood up ({error.role})"
     if report.when == "call" or report.outcome != "passed":
-        item.config.stash[CONFIG_KEY].results.append(reports.result_of(report))
+        state.results.append(reports.result_of(report))
     return report
 
 

@@ -6,8 +6,10 @@ down by label, so a set-up that fails half way is cleaned up just as well as a f
 
 from __future__ import annotations
 
+import base64
 import io
 import re
+import secrets
 import socket
 import tarfile
 import time
@@ -27,7 +29,7 @@ from .config import SeatConfig
 from .errors import SetupError
 from .images import ImageBuilder, Progress
 from .labels import ROLE, SESSION, SQUID_CACHE_VOLUME, labels, session_filter
-from .probes import x11
+from .probes import selinux, x11
 from .waits import WaitTimeout, wait_for
 
 SQUID_PORT = 3128
@@ -58,6 +60,16 @@ def container_log_tail(container: Container, lines: int = LOG_TAIL) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\r", "")
 
 
+class SeatHooks:
+    """Extension points around each container; the pytest plugin routes them to its hooks."""
+
+    def container_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
+        """Adjust create() arguments before ``role``'s container is created."""
+
+    def container_started(self, seat: Seat, role: str, container: Container) -> None:
+        """``role``'s container is ready."""
+
+
 class Seat:
     """One run's seat. Create it, ask for the parts you need, always call ``teardown``."""
 
@@ -67,8 +79,10 @@ class Seat:
         config: SeatConfig,
         progress: Progress,
         privilege: PrivilegePlan | None = None,
+        hooks: SeatHooks | None = None,
     ) -> None:
         self.client = client
+        self.hooks = hooks or SeatHooks()
         self.config = config
         self.progress = progress
         self.session = config.run_id
@@ -85,6 +99,9 @@ class Seat:
         self._containers: dict[str, Container] = {}
         self._pulse: PulseRuntime | None = None
         self._caps_unknown_to_engine: list[str] = []
+        self._failed: dict[str, SetupError] = {}
+        # Labels of the host paths bound into the seat, read before any container uses them.
+        self.host_labels_before: dict[str, str] = {}
 
     # -- naming ----------------------------------------------------------------------------
     def _name(self, role: str) -> str:
@@ -125,9 +142,23 @@ class Seat:
         return {self.common_tmp().name: {"bind": "/tmp", "mode": "rw,z"}}
 
     # -- squid -----------------------------------------------------------------------------
+    def _memo(self, role: str) -> Container | None:
+        """The role's container if it was stood up; re-raise if standing it up failed."""
+        if role in self._failed:
+            raise self._failed[role]
+        return self._containers.get(role)
+
     def squid(self) -> Container:
-        if roles.SQUID in self._containers:
-            return self._containers[roles.SQUID]
+        return self._memo(roles.SQUID) or self._remember_failure(roles.SQUID, self._start_squid)
+
+    def _remember_failure(self, role: str, start: Any, *args: Any) -> Container:
+        try:
+            return start(*args)  # type: ignore[no-any-return]
+        except SetupError as exc:
+            self._failed[role] = exc
+            raise
+
+    def _start_squid(self) -> Container:
         image = self._image(roles.SQUID)
         self._cache_volume()
         container = self._run(
@@ -143,6 +174,7 @@ class Seat:
         ip = self._ip(container)
         self._wait(roles.SQUID, container, lambda: _port_open(ip, SQUID_PORT), 60, "port 3128")
         self.facts["squid"] = {"address": f"{ip}:{SQUID_PORT}"}
+        self.hooks.container_started(self, roles.SQUID, container)
         return container
 
     def _cache_volume(self) -> Volume:
@@ -174,10 +206,20 @@ class Seat:
         }
 
     def gnome(self) -> Container:
-        if roles.GNOME in self._containers:
-            return self._containers[roles.GNOME]
+        return self._memo(roles.GNOME) or self._remember_failure(roles.GNOME, self._start_gnome)
+
+    def _host_bind_paths(self) -> list[str]:
+        return ["/sys/fs/cgroup", *self.config.profile.devices]
+
+    def _start_gnome(self) -> Container:
         squid = self.squid()
         del squid  # gnome reaches it as rpmcache on the seat network
+        self.host_labels_before = {p: selinux.file_label(p) for p in self._host_bind_paths()}
+        self.facts["selinux"] = {
+            "mode": selinux.mode(),
+            "policy": selinux.policy_type() or "none",
+            "host_labels_before": self.host_labels_before,
+        }
         image = self._image(roles.GNOME)
         container = self._run(
             roles.GNOME,
@@ -202,6 +244,7 @@ class Seat:
             roles.GNOME, container, self._pulse_runtime, 60, "the pulse server's socket"
         )
         self.facts["pulse"] = {"runtime_dir": self._pulse.runtime_dir}
+        self.hooks.container_started(self, roles.GNOME, container)
         return container
 
     def _shell_owns_screen(self) -> bool:
@@ -209,7 +252,9 @@ class Seat:
             return False
         with x11.display_at(self.x_socket, timeout=5) as dpy:
             wm = x11.window_manager(dpy)
-        return wm.wm_selection_owned and wm.name == "GNOME Shell"
+            # Owning the screen means painting it too: a flat screen is not drawn yet.
+            painted = not x11.is_flat(x11.screenshot(dpy))
+        return wm.wm_selection_owned and wm.name == "GNOME Shell" and painted
 
     def _pulse_runtime(self) -> PulseRuntime | None:
         gnome = self._containers[roles.GNOME]
@@ -237,27 +282,66 @@ class Seat:
     def app(self, role: str) -> Container:
         if role not in roles.APP_ROLES:
             raise ValueError(f"{role!r} is not an app role")
-        if role in self._containers:
-            return self._containers[role]
-        gnome = self.gnome()
+        return self._memo(role) or self._remember_failure(role, self._start_app, role)
+
+    def _start_app(self, role: str) -> Container:
         pulse = self.pulse
-        image = self._image(role)
-        container = self._create(
-            role,
-            image=image,
-            command=["sleep", "infinity"],
-            ipc_mode=f"container:{gnome.id}",
-            network=self.network().name,
-            volumes=self._tmp_mount(),
-            environment={"DISPLAY": DISPLAY},
-            **self._device_args(),
-            **self._privilege_args(),
-        )
+        container = self._create(role, **self._app_kwargs(role), command=["sleep", "infinity"])
         # As the recipe: the gnome container's machine-id, and the pulse runtime link.
         container.put_archive("/", self._app_overlay(pulse))
         container.start()
         self._wait(role, container, lambda: container.status == "running", 30, "it to run")
+        self.hooks.container_started(self, role, container)
         return container
+
+    def _app_kwargs(self, role: str) -> dict[str, Any]:
+        """How an app container joins the seat: gnome's IPC namespace, /tmp, DISPLAY."""
+        gnome = self.gnome()
+        return {
+            "image": self._image(role),
+            "ipc_mode": f"container:{gnome.id}",
+            "network": self.network().name,
+            "volumes": self._tmp_mount(),
+            "environment": {"DISPLAY": DISPLAY},
+            **self._device_args(),
+            **self._privilege_args(),
+        }
+
+    def oneshot(
+        self, role: str, command: list[str], *, timeout: float = 30, **overrides: Any
+    ) -> execs.ExecResult:
+        """Run ``command`` in a short-lived container joined to the seat like ``role``'s app,
+        with ``overrides`` to its settings (for example ``network_mode="none"``)."""
+        kwargs = {**self._app_kwargs(role), **overrides}
+        if "network_mode" in overrides:
+            kwargs.pop("network", None)
+        probe_role = f"{role}-probe"
+        kwargs["name"] = f"{self._name(probe_role)}-{secrets.token_hex(3)}"
+        kwargs["command"] = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
+        container = self._create(probe_role, **kwargs)
+        self._containers.pop(probe_role, None)
+        try:
+            container.start()
+            code = container.wait(timeout=timeout + 15)["StatusCode"]
+            out = container.logs(stdout=True, stderr=False).decode(errors="replace")
+            err = container.logs(stdout=False, stderr=True).decode(errors="replace")
+            return execs.ExecResult(tuple(command), int(code), out, err)
+        finally:
+            container.remove(force=True)
+
+    @property
+    def pulse_socket(self) -> Path:
+        """The pulse server's socket as the host sees it, in the shared volume."""
+        return self.tmp_path / Path(self.pulse.socket).relative_to("/tmp")
+
+    def pulse_cookie(self) -> bytes:
+        user = self.config.seat_user
+        result = execs.run(
+            self.gnome(), ["base64", "-w0", f"/home/{user}/.config/pulse/cookie"], user=user
+        )
+        if not result.ok:
+            raise ValueError(f"cannot read the pulse cookie: {result.describe()}")
+        return base64.b64decode(result.stdout)
 
     def _app_overlay(self, pulse: PulseRuntime) -> bytes:
         user, uid = self.config.seat_user, self.config.seat_uid
@@ -284,6 +368,7 @@ class Seat:
     def _create(self, role: str, **kwargs: Any) -> Container:
         kwargs.setdefault("name", self._name(role))
         kwargs["labels"] = labels(self.session, role)
+        self.hooks.container_config(self, role, kwargs)
         if "cap_add" in kwargs:
             kwargs["cap_add"] = [
                 c for c in kwargs["cap_add"] if c not in self._caps_unknown_to_engine

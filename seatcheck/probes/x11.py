@@ -133,8 +133,15 @@ def window_tree(dpy: display.Display) -> list[WindowInfo]:
     return found
 
 
-def find_window(dpy: display.Display, title: str) -> WindowInfo | None:
-    return next((w for w in window_tree(dpy) if w.title == title), None)
+def find_window(dpy: display.Display, token: str) -> WindowInfo | None:
+    """The window whose title carries ``token`` (apps may add to it: "T - VLC media player")."""
+    return next((w for w in window_tree(dpy) if token in w.title), None)
+
+
+def is_flat(image: Image.Image) -> bool:
+    """True for a screen of one colour: nothing painted yet, or blanked."""
+    colours = image.getcolors(maxcolors=2)
+    return colours is not None and len(colours) == 1
 
 
 def screenshot(dpy: display.Display) -> Image.Image:
@@ -145,3 +152,46 @@ def screenshot(dpy: display.Display) -> Image.Image:
     if raw.depth not in (24, 32):
         raise ValueError(f"unexpected root depth {raw.depth}")
     return Image.frombytes("RGB", (width, height), raw.data, "raw", "BGRX")
+
+
+@dataclass(frozen=True)
+class SocketStat:
+    """``stat`` of /tmp/.X11-unix and its X<n> socket, as seen inside one container."""
+
+    dir_owner: int
+    dir_mode: str  # octal, e.g. "1777"
+    dir_type: str
+    socket_type: str
+    socket_inode: int
+
+
+def parse_socket_stat(text: str) -> SocketStat:
+    """Two lines of ``stat -c '%u %a %i %F'``: the directory, then the socket."""
+    rows = [line.split(" ", 3) for line in text.strip().splitlines()]
+    if len(rows) != 2 or any(len(r) != 4 for r in rows):
+        raise ValueError(f"unexpected stat output: {text!r}")
+    (d_uid, d_mode, _d_ino, d_type), (_s_uid, _s_mode, s_ino, s_type) = rows
+    return SocketStat(int(d_uid), d_mode, d_type, s_type, int(s_ino))
+
+
+def socket_stat(container: Any, display_number: int = 0) -> SocketStat:
+    from .. import execs
+
+    result = execs.run(
+        container,
+        ["stat", "-c", "%u %a %i %F", "/tmp/.X11-unix", f"/tmp/.X11-unix/X{display_number}"],
+        timeout=10,
+    )
+    if not result.ok:
+        raise ValueError(f"cannot stat the X socket in {container.name}: {result.describe()}")
+    return parse_socket_stat(result.stdout)
+
+
+def patch_colour(image: Image.Image, win: WindowInfo, size: int = 40) -> tuple[int, int, int]:
+    """The most common colour in a square at the centre of a window's on-screen area."""
+    cx, cy = win.x + win.width // 2, win.y + win.height // 2
+    half = size // 2
+    patch = image.crop((cx - half, cy - half, cx + half, cy + half))
+    colours: list[tuple[int, Any]] = patch.getcolors(maxcolors=size * size) or [(0, (0, 0, 0))]
+    colour = max(colours, key=lambda pair: pair[0])[1]
+    return (int(colour[0]), int(colour[1]), int(colour[2]))

@@ -1,3 +1,9 @@
 """The virtual profile's suite: the shared checks, against suites/virtual/profile.toml."""
 
 from suites.checks.desktop import *  # noqa: F403
+from suites.checks.gids import *  # noqa: F403
+from suites.checks.glx import *  # noqa: F403
+from suites.checks.ipc import *  # noqa: F403
+from suites.checks.pulse import *  # noqa: F403
+from suites.checks.selinux import *  # noqa: F403
+from suites.checks.x11 import *  # noqa: F403

@@ -1,0 +1,111 @@
+"""GLX: what a GL client in a container really gets (``glxinfo -B``), and device-node access."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from docker.models.containers import Container
+
+from .. import execs
+
+DISPLAY_ENV = {"DISPLAY": ":0"}
+
+
+@dataclass(frozen=True)
+class GlxInfo:
+    direct_rendering: bool
+    direct_rendering_text: str  # "Yes", or "No (reason)"
+    vendor: str  # OpenGL vendor string
+    renderer: str  # OpenGL renderer string
+    version: str  # OpenGL (core profile) version string
+    accelerated: bool | None  # GLX_MESA_query_renderer's "Accelerated:", None when absent
+    device: str  # GLX_MESA_query_renderer's "Device:" line
+    lines: tuple[str, ...]  # the glxinfo lines the above came from, for the report
+
+
+_FIELDS = {
+    "direct rendering": "direct_rendering_text",
+    "OpenGL vendor string": "vendor",
+    "OpenGL renderer string": "renderer",
+    "OpenGL core profile version string": "version",
+    "OpenGL version string": "version",
+    "Accelerated": "accelerated",
+    "Device": "device",
+}
+
+
+def parse_glxinfo(text: str) -> GlxInfo:
+    """Parse ``glxinfo -B`` output; raises ValueError when it has no renderer at all."""
+    values: dict[str, str] = {}
+    kept: list[str] = []
+    for raw in text.splitlines():
+        key, sep, value = raw.strip().partition(":")
+        field = _FIELDS.get(key.strip())
+        if not sep or field is None:
+            continue
+        kept.append(raw.strip())
+        values.setdefault(field, value.strip())
+    if "renderer" not in values or "direct_rendering_text" not in values:
+        raise ValueError("glxinfo printed no renderer: " + " | ".join(text.splitlines()[-3:]))
+    accel = values.get("accelerated")
+    return GlxInfo(
+        direct_rendering=values["direct_rendering_text"].startswith("Yes"),
+        direct_rendering_text=values["direct_rendering_text"],
+        vendor=values.get("vendor", ""),
+        renderer=values["renderer"],
+        version=values.get("version", ""),
+        accelerated=None if accel is None else accel.lower().startswith("yes"),
+        device=re.sub(r"\s*\(0x[0-9a-f]+\)$", "", values.get("device", "")),
+        lines=tuple(kept),
+    )
+
+
+def glxinfo(container: Container, user: str) -> GlxInfo:
+    result = execs.run(container, ["glxinfo", "-B"], user=user, environment=DISPLAY_ENV)
+    if not result.ok:
+        raise ValueError(f"glxinfo failed in {container.name}: {result.describe()}")
+    return parse_glxinfo(result.stdout)
+
+
+def nvidia_module_version(path: str = "/proc/driver/nvidia/version") -> str | None:
+    """The loaded NVIDIA kernel module's version, or None where there is none."""
+    try:
+        with open(path) as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    match = re.search(r"Kernel Module\s+(?:for \S+\s+)?([0-9]+(?:\.[0-9]+)+)", text)
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class NodeAccess:
+    path: str
+    ok: bool
+    error: str
+
+
+def open_read_write(container: Container, user: str, paths: list[str]) -> list[NodeAccess]:
+    """Open each device node read-write as ``user`` inside the container (no data moved)."""
+    script = (
+        'for p in "$@"; do if err=$( (exec 3<>"$p") 2>&1 ); then echo "ok $p"; '
+        'else echo "fail $p $err"; fi; done'
+    )
+    result = execs.run(container, ["bash", "-c", script, "open", *paths], user=user)
+    found = []
+    for line in result.stdout.splitlines():
+        status, _, rest = line.partition(" ")
+        path, _, error = rest.partition(" ")
+        found.append(NodeAccess(path, status == "ok", error.strip()))
+    return found
+
+
+def expand_nodes(container: Container, paths: tuple[str, ...]) -> list[str]:
+    """Device nodes under the given paths (a directory like /dev/dri stands for its nodes)."""
+    if not paths:
+        return []
+    result = execs.run(
+        container, ["find", *paths, "(", "-type", "c", "-o", "-type", "b", ")", "-print"]
+    )
+    return sorted(result.stdout.split())

@@ -1,0 +1,120 @@
+"""The seat's pulse server, reached from the host with pulsectl through the shared volume.
+
+The server runs as the seat user; the host side is another uid, so it authenticates with the
+server's own cookie (read from the gnome container), never by loosening the server's auth.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_env_lock = threading.Lock()
+
+
+@contextmanager
+def connect(socket_path: Path, cookie: bytes, timeout: float = 5.0) -> Iterator[Any]:
+    """A connected ``pulsectl.Pulse`` for the server at ``socket_path``."""
+    import pulsectl  # loads libpulse: only where a pulse probe really runs
+
+    with tempfile.NamedTemporaryFile(prefix="seatcheck-pulse-cookie-") as cookie_file:
+        cookie_file.write(cookie)
+        cookie_file.flush()
+        # libpulse reads PULSE_COOKIE when the context is made, so set it just for that.
+        with _env_lock:
+            saved = os.environ.get("PULSE_COOKIE")
+            os.environ["PULSE_COOKIE"] = cookie_file.name
+            try:
+                pulse = pulsectl.Pulse("seatcheck", server=f"unix:{socket_path}", connect=False)
+            finally:
+                if saved is None:
+                    os.environ.pop("PULSE_COOKIE", None)
+                else:
+                    os.environ["PULSE_COOKIE"] = saved
+        try:
+            pulse.connect(timeout=timeout)
+            yield pulse
+        finally:
+            pulse.close()
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    index: int
+    sink: int
+    sink_name: str
+    default_sink: str
+    volume: float
+    mute: bool
+    properties: dict[str, str]
+
+
+def find_stream(pulse: Any, media_name: str) -> StreamInfo | None:
+    server = pulse.server_info()
+    for si in pulse.sink_input_list():
+        if si.proplist.get("media.name") == media_name:
+            sink = pulse.sink_info(si.sink)
+            return StreamInfo(
+                index=si.index,
+                sink=si.sink,
+                sink_name=sink.name,
+                default_sink=server.default_sink_name,
+                volume=float(si.volume.value_flat),
+                mute=bool(si.mute),
+                properties=dict(si.proplist),
+            )
+    return None
+
+
+def stream_peak(pulse: Any, stream: StreamInfo, seconds: float = 2.0) -> float:
+    """The stream's own peak level (0..1) over ``seconds``, measured at the sink's monitor."""
+    monitor = pulse.sink_info(stream.sink).monitor_source
+    return float(pulse.get_peak_sample(monitor, seconds, stream.index))
+
+
+def sink_peak(pulse: Any, sink: int, seconds: float = 2.0) -> float:
+    """The whole sink's peak level (0..1) over ``seconds``: every stream on it."""
+    monitor = pulse.sink_info(sink).monitor_source
+    return float(pulse.get_peak_sample(monitor, seconds))
+
+
+def set_stream_volume(pulse: Any, stream: StreamInfo, volume: float) -> None:
+    si = pulse.sink_input_info(stream.index)
+    pulse.volume_set_all_chans(si, volume)
+
+
+def server_facts(pulse: Any) -> dict[str, str]:
+    info = pulse.server_info()
+    return {
+        "server_name": info.server_name,
+        "server_version": info.server_version,
+        "default_sink": info.default_sink_name,
+    }
+
+
+def tcp_modules(pulse: Any) -> list[str]:
+    return [m.name for m in pulse.module_list() if "protocol-tcp" in m.name]
+
+
+def play_tone(container: Any, user: str, media_name: str, seconds: int = 90) -> None:
+    """Play a loud 997 Hz tone from ``container`` (the shell image has sox) in the background."""
+    from .. import execs
+
+    script = (
+        'f="$HOME/seatcheck-tone.wav"; [ -s "$f" ] || '
+        'sox -q -n -r 48000 -c 2 -b 16 "$f" synth 120 sine 997 vol 0.9 || exit 1; '
+        f"exec timeout {seconds} paplay --client-name=seatcheck-tone "
+        f'--property=media.name={media_name} "$f"'
+    )
+    execs.run(
+        container,
+        ["sh", "-c", f"{script} >$HOME/{media_name}.log 2>&1"],
+        user=user,
+        detach=True,
+    )

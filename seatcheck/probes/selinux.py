@@ -1,0 +1,111 @@
+"""SELinux: the host's mode and policy, and labels read from extended attributes and /proc.
+
+Reading labels needs no policy: the ``security.selinux`` attribute can be read (and, in
+fault tests, written) on any filesystem that keeps security xattrs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+XATTR = "security.selinux"
+# Where no policy says otherwise: the Fedora/container-selinux file context.
+DEFAULT_FILE_CONTEXT = "system_u:object_r:container_file_t:s0"
+ALIASES = {"svirt_sandbox_file_t": "container_file_t"}
+
+
+def mode(root: Path = Path("/sys/fs/selinux")) -> str:
+    try:
+        return "enforcing" if (root / "enforce").read_text().strip() == "1" else "permissive"
+    except OSError:
+        return "disabled"
+
+
+def policy_type(config: Path = Path("/etc/selinux/config")) -> str:
+    try:
+        text = config.read_text()
+    except OSError:
+        return ""
+    match = re.search(r"^\s*SELINUXTYPE\s*=\s*(\S+)", text, re.M)
+    return match.group(1) if match else ""
+
+
+def parse_lxc_contexts(text: str) -> dict[str, str]:
+    """``key = "context"`` lines of a policy's contexts/lxc_contexts file."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r'\s*([a-z_]+)\s*=\s*"?([^"#\s]+)"?', line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def expected_file_context(etc: Path = Path("/etc/selinux")) -> tuple[str, str]:
+    """The file context container volumes get under this host's policy, and where it came from."""
+    policy = policy_type(etc / "config")
+    path = etc / policy / "contexts" / "lxc_contexts"
+    if policy:
+        try:
+            contexts = parse_lxc_contexts(path.read_text())
+            if "file" in contexts:
+                return contexts["file"], str(path)
+        except OSError:
+            pass
+    return DEFAULT_FILE_CONTEXT, "container-selinux default (no lxc_contexts on this host)"
+
+
+@dataclass(frozen=True)
+class Context:
+    user: str
+    role: str
+    type: str
+    level: str  # "s0", or "s0:c1,c2" for a private (MCS) label
+
+    @property
+    def shared(self) -> bool:
+        """No MCS categories: what ``:z`` gives; ``:Z`` adds a private category pair."""
+        return ":c" not in self.level and not re.search(r"\bc\d", self.level)
+
+
+def parse_context(text: str) -> Context | None:
+    parts = text.strip().rstrip("\x00").split(":", 3)
+    if len(parts) < 4:
+        return None
+    user, role, type_, level = parts
+    return Context(user, role, ALIASES.get(type_, type_), level)
+
+
+def file_label(path: Path | str) -> str:
+    """The raw security.selinux label of a path ("" where it has none)."""
+    try:
+        return os.getxattr(path, XATTR, follow_symlinks=False).decode().rstrip("\x00")
+    except OSError:
+        return ""
+
+
+def process_label(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/attr/current").read_text().rstrip("\x00\n")
+    except OSError:
+        return ""
+
+
+CONTAINER_PROCESS_TYPES = ("container_t", "svirt_lxc_net_t", "spc_t", "container_init_t")
+
+
+def process_label_problems(gnome_label: str, app_label: str) -> str:
+    """What is wrong with an app's process label next to the gnome container's ("" if fine).
+
+    An app joined to gnome's IPC namespace shares its MCS level; both run as a container type.
+    """
+    gnome, app = parse_context(gnome_label), parse_context(app_label)
+    if gnome is None or app is None:
+        return f"unreadable labels (gnome {gnome_label!r}, app {app_label!r})"
+    if app.type not in CONTAINER_PROCESS_TYPES:
+        return f"the app runs as {app.type}, not a container type"
+    if app.level != gnome.level:
+        return f"the app's level {app.level} differs from gnome's {gnome.level}"
+    return ""
