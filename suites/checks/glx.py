@@ -19,9 +19,12 @@ def test_glx_direct_rendering_on_expected_renderer(
     seat: Seat, role: str, record_property: Record
 ) -> None:
     expect = seat.config.profile.glx
-    info = glx.glxinfo(container_of(seat, role), seat.config.seat_user)
-    record_property("glxinfo", asdict(info))
     where = f"in the {role} container"
+    try:
+        info = glx.glxinfo(container_of(seat, role), seat.config.seat_user)
+    except ValueError as exc:
+        pytest.fail(f"expected glxinfo to report a renderer {where}; found: {exc}")
+    record_property("glxinfo", asdict(info))
     if expect.direct_rendering:
         assert info.direct_rendering, (
             f"expected direct rendering: Yes {where}; found {info.direct_rendering_text!r}"

@@ -21,7 +21,10 @@ X_TCP_PORTS = range(6000, 6064)
 def test_x11_shared_socket_in_every_container(
     seat: Seat, role: str, record_property: Record
 ) -> None:
-    found = x11.socket_stat(container_of(seat, role))
+    try:
+        found = x11.socket_stat(container_of(seat, role))
+    except ValueError as exc:
+        pytest.fail(f"expected /tmp/.X11-unix/X0 in {role}; found: {exc}")
     record_property("x11_socket", asdict(found))
     assert (found.dir_owner, found.dir_mode) == (0, "1777"), (
         f"expected /tmp/.X11-unix owned by root with mode 1777 in {role}; found owner "
@@ -50,7 +53,7 @@ def test_x11_client_without_network_connects(seat: Seat, record_property: Record
     )
 
 
-def _managed_window(seat: Seat, title: str, timeout: float = 60) -> x11.WindowInfo:
+def _managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowInfo:
     seen: list[x11.WindowInfo] = []
 
     def managed() -> x11.WindowInfo | None:
