@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from . import engine, host, profile
+from . import console, engine, host, profile, reaper
 from .config import SeatConfig
-from .errors import EngineUnavailable, SeatcheckError
+from .errors import EngineUnavailable, SeatcheckError, UsageError
 from .images import ImageBuilder
 from .labels import new_run_id
 from .roles import IMAGE_ROLES, parse_image_overrides
@@ -48,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "-p",
         "no:cacheprovider",
         *[f"--seatcheck-image={role}={image}" for role, image in overrides.items()],
+        *([f"--seatcheck-tmp-volume={args.tmp_volume}"] if args.tmp_volume else []),
         *args.pytest_args,
     ]
     if args.suites:
@@ -86,6 +87,34 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reap(args: argparse.Namespace) -> int:
+    """Remove what dead runs left (by hand, as every new run does first)."""
+    client = engine.connect()
+    reaped = reaper.sweep(client, session=args.session, everything=args.all)
+    for session, failed in reaped.items():
+        print(f"reaped {session}" + (f": could not remove {'; '.join(failed)}" if failed else ""))
+    if not reaped:
+        print("nothing to reap")
+    return 1 if any(reaped.values()) else 0
+
+
+def cmd_restore_console(args: argparse.Namespace) -> int:
+    """Put the console back as a run's snapshot has it (text mode, keyboard, active VT)."""
+    try:
+        session, snap = console.load(args.session)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    done = console.restore(snap, timeout=args.timeout)
+    problems = console.differences(snap, console.snapshot(set(snap.vts)))
+    for line in done or ["nothing to restore"]:
+        print(line)
+    if problems:
+        _say("console still differs: " + "; ".join(problems))
+        return 1
+    console.forget(session)
+    return 0
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     """Make the host ready: host packages and a running engine (what `run` does first)."""
     engine.ensure_host_packages(engine.HOST_PACKAGES)
@@ -111,11 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", default=None, help="run id (default: new)")
     run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     run.add_argument("--suites", default=None, help=argparse.SUPPRESS)
+    run.add_argument(
+        "--tmp-volume", default=None, metavar="NAME", help="keep common_tmp in a named volume"
+    )
     run.set_defaults(func=cmd_run)
 
     doctor = sub.add_parser("doctor", help="the host facts a run depends on")
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.set_defaults(func=cmd_doctor)
+
+    reap = sub.add_parser("reap", help="remove what dead runs left and restore their console")
+    reap.add_argument("--session", default=None, help="reap this run, alive or not")
+    reap.add_argument("--all", action="store_true", help="reap every labelled run")
+    reap.set_defaults(func=cmd_reap)
+
+    restore = sub.add_parser(
+        "restore-console", help="restore the console from a run's snapshot (default: newest)"
+    )
+    restore.add_argument("--session", default=None, help="the run whose snapshot to use")
+    restore.add_argument("--timeout", type=float, default=5.0, help="deadline for a VT switch")
+    restore.set_defaults(func=cmd_restore_console)
 
     setup = sub.add_parser("setup", help="install host packages and start the engine if needed")
     setup.set_defaults(func=cmd_setup)

@@ -41,6 +41,9 @@ class SeatConfig:
     seat_uid: int = 1000
     base: BaseSource = field(default_factory=BaseSource)
     reports_dir: Path = Path("reports")
+    # A named common_tmp volume kept across runs (as the recipe's common_tmp container is);
+    # "" gives each run a fresh one.
+    tmp_volume: str = ""
     dockerfiles: Path = Path(__file__).resolve().parent.parent / "dockerfiles"
 
     def __post_init__(self) -> None:

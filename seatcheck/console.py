@@ -71,8 +71,9 @@ def active_vt() -> int:
     return int(match.group(1)) if match else 0
 
 
-def _open(vt: int) -> int:
-    return os.open(f"/dev/tty{vt}", os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+def _open(vt: int, write: bool = False) -> int:
+    flags = (os.O_RDWR if write else os.O_RDONLY) | os.O_NOCTTY | os.O_NONBLOCK
+    return os.open(f"/dev/tty{vt}", flags)
 
 
 def _get_int(fd: int, request: int) -> int:
@@ -151,7 +152,7 @@ def restore(before: ConsoleSnapshot, timeout: float = 5.0) -> list[str]:
         cur = read_vt(vt)
         if cur == was:
             continue
-        fd = _open(vt)
+        fd = _open(vt, write=True)
         try:
             if cur.kd_mode != was.kd_mode:
                 _set(fd, KDSETMODE, was.kd_mode)
@@ -179,6 +180,8 @@ def load(session: str | None = None, folder: Path = SNAPSHOTS) -> tuple[str, Con
     """A saved snapshot: the session's, or the newest one."""
     if session:
         path = folder / f"{session}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"no console snapshot for run {session} in {folder}")
     else:
         saved = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
         if not saved:

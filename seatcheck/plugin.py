@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from . import engine, profile, reports
+from . import engine, profile, reaper, reports
 from .config import BaseSource, SeatConfig
 from .errors import SeatcheckError, SetupError
 from .profile import Profile
 from .roles import IMAGE_ROLES, parse_image_overrides
-from .topology import Seat, SeatHooks, leftovers
+from .topology import Seat, SeatHooks, TeardownReport
 
 # Roles without which no check can run: a failure there stops the run.
 SEAT_ROLES = frozenset({"base", "squid", "gnome", "appbase"})
@@ -52,6 +52,8 @@ class RunState:
         kwargs: dict[str, Any] = {}
         if opt("seatcheck_run_id"):
             kwargs["run_id"] = opt("seatcheck_run_id")
+        if opt("seatcheck_tmp_volume"):
+            kwargs["tmp_volume"] = opt("seatcheck_tmp_volume")
         if opt("seatcheck_dockerfiles"):
             kwargs["dockerfiles"] = Path(opt("seatcheck_dockerfiles")).resolve()
         return SeatConfig(
@@ -88,6 +90,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seatcheck-uid", type=int, default=1000, help="the seat user's uid")
     group.addoption("--seatcheck-base-tarball", default=None, help="rootfs tarball for the base")
     group.addoption("--seatcheck-base-sha256", default=None, help="SHA-256 the tarball must match")
+    group.addoption(
+        "--seatcheck-tmp-volume", default=None, metavar="NAME",
+        help="keep common_tmp in this named volume across runs (stale X locks and sockets a "
+        "dead seat left in it are cleared at start)",
+    )  # fmt: skip
     group.addoption(
         "--seatcheck-dockerfiles", default=None, metavar="DIR",
         help="build role images from DIR/<role>/Dockerfile instead of the shipped recipes",
@@ -128,6 +135,8 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     state = config.stash[CONFIG_KEY]
+    # The teardown checks tear the seat down: they run after every other check.
+    items.sort(key=lambda item: item.name.startswith("test_teardown_"))
     if state.profile is not None:
         return
     found = {p for p in (_profile_of(Path(item.path)) for item in items) if p is not None}
@@ -149,6 +158,9 @@ def seat_for(config: pytest.Config) -> Seat:
     if state.seat is None:
         seat_config = state.seat_config()
         client = engine.ensure_engine()
+        # A new run first reaps what dead runs left (their owner process is gone).
+        for session, failed in reaper.sweep(client).items():
+            _progress(config)(f"reaped dead run {session}" + (f"; left {failed}" if failed else ""))
         state.seat = Seat(
             client, seat_config, progress=_progress(config), hooks=_PytestHooks(config)
         )
@@ -175,12 +187,14 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hooks)
 
 
-def teardown_seat(config: pytest.Config) -> None:
+def teardown_seat(config: pytest.Config) -> TeardownReport | None:
+    """Tear the run's seat down once (the teardown checks may have done it already)."""
     state = config.stash[CONFIG_KEY]
     if state.seat is None:
-        return
-    failed = state.seat.teardown()
-    state.leftovers = failed + leftovers(state.seat.client, state.seat.session)
+        return None
+    report = state.seat.teardown_report or state.seat.teardown()
+    state.leftovers = report.failed + report.leftovers
+    return report
 
 
 def _progress(config: pytest.Config) -> Any:

@@ -7,6 +7,7 @@ down by label, so a set-up that fails half way is cleaned up just as well as a f
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import re
 import secrets
@@ -23,13 +24,13 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 from docker.models.volumes import Volume
 
-from . import capabilities, execs, roles
+from . import capabilities, console, execs, reaper, roles
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
 from .errors import SetupError
 from .images import ImageBuilder, Progress
-from .labels import ROLE, SESSION, SQUID_CACHE_VOLUME, labels, session_filter
-from .probes import selinux, x11
+from .labels import KEEP, ROLE, SESSION, SQUID_CACHE_VOLUME, labels, session_filter
+from .probes import selinux, tmpdir, x11
 from .waits import WaitTimeout, wait_for
 
 SQUID_PORT = 3128
@@ -47,6 +48,20 @@ class PulseRuntime:
     @property
     def socket(self) -> str:
         return f"{self.runtime_dir}/native"
+
+
+@dataclass
+class TeardownReport:
+    """What teardown found and did: the evidence the test_teardown_ checks read."""
+
+    failed: list[str]  # what could not be removed
+    leftovers: list[str]  # what is still labelled with the session afterwards
+    stale_tmp: list[str]  # leftovers of dead servers in common_tmp once the seat stopped
+    console_before: console.ConsoleSnapshot | None
+    console_after: console.ConsoleSnapshot | None
+    console_restored: list[str]  # what the restore changed
+    console_problems: list[str]  # what still differs from the snapshot after the restore
+    getty: str | None  # `systemctl is-active getty@tty1` where the host runs systemd
 
 
 def container_log_tail(container: Container, lines: int = LOG_TAIL) -> str:
@@ -100,6 +115,9 @@ class Seat:
         self._pulse: PulseRuntime | None = None
         self._caps_unknown_to_engine: list[str] = []
         self._failed: dict[str, SetupError] = {}
+        self._watchdog: reaper.Watchdog | None = None
+        self.console_before: console.ConsoleSnapshot | None = None
+        self.teardown_report: TeardownReport | None = None
         # Labels of the host paths bound into the seat, read before any container uses them.
         self.host_labels_before: dict[str, str] = {}
 
@@ -113,7 +131,15 @@ class Seat:
         return ref
 
     # -- shared parts ----------------------------------------------------------------------
+    def _guard(self) -> None:
+        """Before the first resource: a watchdog that reaps the session if this run dies."""
+        if self._watchdog is None:
+            log = self.config.run_dir / "reaper.log"
+            self._watchdog = reaper.start_watchdog(self.session, log)
+            self.facts["watchdog_pid"] = self._watchdog.pid
+
     def network(self) -> Network:
+        self._guard()
         if self._network is None:
             self._network = self.client.networks.create(
                 self._name(roles.NETWORK), driver="bridge", labels=labels(self.session, "network")
@@ -121,12 +147,40 @@ class Seat:
         return self._network
 
     def common_tmp(self) -> Volume:
-        """The shared /tmp volume (the recipe's ``common_tmp``)."""
+        """The shared /tmp volume (the recipe's ``common_tmp``): new for the run, or the
+        configured named one, cleared of what a dead seat left in it."""
+        self._guard()
         if self._tmp is None:
-            self._tmp = self.client.volumes.create(
-                name=self._name(roles.COMMON_TMP), labels=labels(self.session, roles.COMMON_TMP)
-            )
+            name = self.config.tmp_volume
+            if not name:
+                self._tmp = self.client.volumes.create(
+                    name=self._name(roles.COMMON_TMP),
+                    labels=labels(self.session, roles.COMMON_TMP),
+                )
+            else:
+                self._tmp = self._reuse_tmp(name)
         return self._tmp
+
+    def _reuse_tmp(self, name: str) -> Volume:
+        try:
+            volume = self.client.volumes.get(name)
+        except docker.errors.NotFound:
+            return self.client.volumes.create(
+                name=name, labels=labels(self.session, roles.COMMON_TMP, keep=True)
+            )
+        users = self.client.containers.list(filters={"volume": name})
+        if users:
+            names = ", ".join(str(c.name or c.id) for c in users)
+            raise SetupError(
+                roles.COMMON_TMP,
+                f"volume {name} is in use by running container(s) {names}: stop them or name "
+                "another volume",
+            )
+        cleared = tmpdir.clear_stale(Path(volume.attrs["Mountpoint"]))
+        if cleared:
+            self.progress(f"[common_tmp] cleared what a dead seat left: {'; '.join(cleared)}")
+        self.facts["common_tmp_cleared"] = cleared
+        return volume
 
     @property
     def tmp_path(self) -> Path:
@@ -182,7 +236,7 @@ class Seat:
             return self.client.volumes.get(SQUID_CACHE_VOLUME)
         except docker.errors.NotFound:
             return self.client.volumes.create(
-                name=SQUID_CACHE_VOLUME, labels=labels(self.session, "squid-cache")
+                name=SQUID_CACHE_VOLUME, labels=labels(self.session, "squid-cache", keep=True)
             )
 
     def _ip(self, container: Container) -> str:
@@ -368,7 +422,9 @@ class Seat:
     def _create(self, role: str, **kwargs: Any) -> Container:
         kwargs.setdefault("name", self._name(role))
         kwargs["labels"] = labels(self.session, role)
+        self._guard()
         self.hooks.container_config(self, role, kwargs)
+        self._snapshot_console(kwargs.get("devices") or [])
         if "cap_add" in kwargs:
             kwargs["cap_add"] = [
                 c for c in kwargs["cap_add"] if c not in self._caps_unknown_to_engine
@@ -411,10 +467,75 @@ class Seat:
         except WaitTimeout as exc:
             raise SetupError(role, str(exc), container_log_tail(container)) from None
 
+    def _snapshot_console(self, devices: list[str]) -> None:
+        """Read the console before a container that may touch it starts (and save it, so
+        that the watchdog and `seatcheck restore-console` can put it back)."""
+        vts = console.vts_of_devices([d.split(":", 1)[0] for d in devices])
+        if self.console_before is not None and vts <= set(self.console_before.vts):
+            return
+        known = set(self.console_before.vts) if self.console_before else set()
+        self.console_before = console.snapshot(vts | known)
+        console.save(self.session, self.console_before)
+        self.facts["console_before"] = {
+            "active": self.console_before.active,
+            "vts": [v.describe() for v in self.console_before.vts.values()],
+        }
+
     # -- teardown --------------------------------------------------------------------------
-    def teardown(self) -> list[str]:
-        """Remove everything labelled with this session; return what could not be removed."""
-        return remove_session(self.client, self.session)
+    def teardown(self) -> TeardownReport:
+        """Stop the seat, note what it left in common_tmp, remove everything labelled with the
+        session, put the console back (text mode, keyboard mode, then the active VT)."""
+        flt = session_filter(self.session)
+        failed: list[str] = []
+        stale: list[str] = []
+        for container in self.client.containers.list(all=True, filters=flt):
+            if container.labels.get(ROLE) != roles.GNOME:
+                failed += _remove(container)
+        gnome = self._containers.get(roles.GNOME)
+        if gnome is not None:
+            with contextlib.suppress(docker.errors.DockerException):
+                gnome.reload()
+                if gnome.status == "running":
+                    gnome.stop(timeout=10)  # systemd shuts the X and pulse servers down
+        if self._tmp is not None:
+            with contextlib.suppress(docker.errors.DockerException, OSError):
+                stale = tmpdir.stale_entries(self.tmp_path)
+        failed += remove_session(self.client, self.session)
+        restored: list[str] = []
+        after = None
+        problems: list[str] = []
+        if self.console_before is not None:
+            try:
+                restored = console.restore(self.console_before)
+            except (OSError, TimeoutError) as exc:
+                problems.append(f"restore failed: {exc}")
+            after = console.snapshot(set(self.console_before.vts))
+            problems += console.differences(self.console_before, after)
+            if not problems:
+                console.forget(self.session)
+        if self._watchdog is not None:
+            self._watchdog.done()
+        self.teardown_report = TeardownReport(
+            failed=failed,
+            leftovers=leftovers(self.client, self.session),
+            stale_tmp=stale,
+            console_before=self.console_before,
+            console_after=after,
+            console_restored=restored,
+            console_problems=problems,
+            getty=console.getty_state(),
+        )
+        return self.teardown_report
+
+
+def _remove(container: Container) -> list[str]:
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.DockerException as exc:
+        return [f"container {container.name}: {exc}"]
+    return []
 
 
 def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:
@@ -441,7 +562,7 @@ def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -
         except docker.errors.DockerException as exc:
             failed.append(f"network {net.name}: {exc}")
     for vol in client.volumes.list(filters=flt):
-        if vol.name == SQUID_CACHE_VOLUME:
+        if _kept(vol):
             continue
         try:
             vol.remove(force=True)
@@ -457,10 +578,15 @@ def leftovers(client: DockerClient, session: str) -> list[str]:
     flt = session_filter(session)
     found = [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
     found += [f"network {n.name}" for n in client.networks.list(filters=flt)]
-    found += [
-        f"volume {v.name}" for v in client.volumes.list(filters=flt) if v.name != SQUID_CACHE_VOLUME
-    ]
+    found += [f"volume {v.name}" for v in client.volumes.list(filters=flt) if not _kept(v)]
     return found
+
+
+def _kept(volume: Volume) -> bool:
+    """Volumes that outlive runs by design: the squid cache, a named common_tmp."""
+    return (volume.attrs.get("Labels") or {}).get(KEEP) == "true" or (
+        volume.name == SQUID_CACHE_VOLUME
+    )
 
 
 def _port_open(host: str, port: int) -> bool:

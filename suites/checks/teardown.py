@@ -1,0 +1,57 @@
+"""Teardown: nothing of the run remains, common_tmp holds nothing of dead servers, and the
+console is as it was before the run. These run last: they tear the seat down."""
+
+from __future__ import annotations
+
+import pytest
+
+from seatcheck.topology import TeardownReport
+
+from .common import Record
+
+
+def test_teardown_nothing_labelled_remains(
+    torn_down: TeardownReport, record_property: Record
+) -> None:
+    record_property("teardown_failed", torn_down.failed)
+    assert not torn_down.leftovers, (
+        "expected nothing labelled with the run's session after teardown (the squid cache "
+        f"excepted); found {'; '.join(torn_down.leftovers)}"
+    )
+
+
+def test_teardown_common_tmp_has_no_stale_servers(
+    torn_down: TeardownReport, record_property: Record
+) -> None:
+    record_property("stale_tmp", torn_down.stale_tmp)
+    assert not torn_down.stale_tmp, (
+        "expected the stopped seat to leave no X lock, X socket or pulse runtime of a dead "
+        f"server in common_tmp; found {'; '.join(torn_down.stale_tmp)}"
+    )
+
+
+def test_teardown_console_as_before(torn_down: TeardownReport, record_property: Record) -> None:
+    before, after = torn_down.console_before, torn_down.console_after
+    if before is None or not before.active:
+        pytest.skip("this machine has no VTs (/sys/class/tty/tty0/active): no console to check")
+    record_property(
+        "console",
+        {
+            "before": [v.describe() for v in before.vts.values()],
+            "after": [v.describe() for v in after.vts.values()] if after else [],
+            "restored": torn_down.console_restored,
+        },
+    )
+    assert not torn_down.console_problems, (
+        f"expected the console as before the run (tty{before.active} active, every VT the seat "
+        f"touched in its old modes); found {'; '.join(torn_down.console_problems)}"
+    )
+
+
+def test_teardown_login_getty_active(torn_down: TeardownReport, record_property: Record) -> None:
+    if torn_down.getty is None:
+        pytest.skip("the host does not run systemd (no /run/systemd/system): no getty to check")
+    record_property("getty_tty1", torn_down.getty)
+    assert torn_down.getty == "active", (
+        f"expected getty@tty1 active after teardown; found {torn_down.getty!r}"
+    )

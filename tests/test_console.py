@@ -1,0 +1,66 @@
+"""The console on this machine's real VTs (VT 60; tty1 is never touched): a crashed X server's
+VT state is caught by the console check and put back by ``seatcheck restore-console``."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+from docker import DockerClient
+
+from conftest import ROOT
+from seatcheck import console
+from seatcheck.labels import labels
+from seatcheck.waits import wait_for
+
+VT = 60
+pytestmark = pytest.mark.skipif(
+    not console.has_vts(), reason="this machine has no VTs (/dev/tty0, /sys/class/tty/tty0)"
+)
+BREAK = (
+    f'open(my $t, "+<", "/dev/tty{VT}") or die "open: $!"; ioctl($t, 0x4B3A, 1) or die; '
+    '$| = 1; ioctl($t, 0x4B45, 4) or die; print "broken\\n"; sleep 600'
+)
+
+
+def test_crashed_x_vt_is_caught_and_restored(client: DockerClient, base_image: str) -> None:
+    session = f"console-test-{secrets.token_hex(3)}"
+    before = console.snapshot({VT})
+    console.save(session, before)
+    was = before.vts[VT].describe().split(": ", 1)[1]
+    try:
+        breaker = client.containers.run(
+            base_image, ["perl", "-e", BREAK], detach=True, cap_add=["SYS_TTY_CONFIG"],
+            devices=[f"/dev/tty{VT}:/dev/tty{VT}:rwm"], labels=labels(session, "vt-breaker"),
+        )  # fmt: skip
+        try:
+            wait_for(lambda: b"broken" in breaker.logs(), 30, "the VT to be taken")
+            breaker.kill()  # dies like a crashed X server: nothing is cleaned up
+        finally:
+            breaker.remove(force=True)
+        problems = console.differences(before, console.snapshot({VT}))
+        assert problems == [f"tty{VT}: KD_GRAPHICS, keyboard K_OFF, VT_AUTO; expected {was}"]
+
+        proc = subprocess.run(
+            [sys.executable, "-m", "seatcheck", "restore-console", "--session", session],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"tty{VT}: KD_GRAPHICS, keyboard K_OFF" in proc.stdout
+        assert console.differences(before, console.snapshot({VT})) == []
+        assert before.active == console.active_vt()
+    finally:
+        console.restore(before)  # leave the console as found, whatever happened above
+        console.forget(session)
+
+
+def test_restore_console_without_snapshot_is_one_line(tmp_path: object) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "seatcheck", "restore-console", "--session", "no-such-run"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "no console snapshot for run no-such-run" in proc.stderr
+    assert "Traceback" not in proc.stderr
