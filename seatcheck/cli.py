@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from . import console, engine, host, profile, reaper
+from . import console, engine, host, profile, promote, reaper, reports
 from .config import SeatConfig
 from .errors import EngineUnavailable, SeatcheckError, UsageError
 from .images import ImageBuilder
@@ -45,6 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"--seatcheck-run-id={run_id}",
         f"--seatcheck-reports={args.reports}",
         f"--junitxml={run_dir / 'junit.xml'}",
+        "-o",
+        "junit_family=xunit1",  # keeps record_property evidence as <property> elements
         "-p",
         "no:cacheprovider",
         *[f"--seatcheck-image={role}={image}" for role, image in overrides.items()],
@@ -55,7 +57,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         pytest_args.append(f"--rootdir={Path(args.suites).parent}")
     code = int(pytest.main(pytest_args))
     _say(f"report: {run_dir / 'report.html'} (exit status {code})")
+    _say(f"matrix: {reports.write_index(Path(args.reports))}")
     return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Merge every run under the reports folder into the compatibility matrix."""
+    page = reports.write_index(Path(args.reports), history=args.history)
+    print(page)
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    client = engine.ensure_engine()
+    if args.rollback:
+        print(promote.rollback(client, args.role, args.prefix))
+        return 0
+    if not args.candidate:
+        raise UsageError("promote needs --candidate IMAGE (or --rollback)")
+
+    def run_suite(image_id: str) -> tuple[int, str]:
+        run_id = new_run_id()
+        ns = argparse.Namespace(
+            profile=args.profile, image=[f"{args.role}={image_id}"], run_id=run_id,
+            reports=args.reports, suites=None, tmp_volume=None, pytest_args=["-q"],
+        )  # fmt: skip
+        code = cmd_run(ns)
+        return code, str(Path(args.reports) / run_id / "report.html")
+
+    verdict = promote.promote(client, args.role, args.candidate, run_suite, args.prefix)
+    print(verdict.describe())
+    return 0 if verdict.promoted else 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -118,6 +150,8 @@ def cmd_restore_console(args: argparse.Namespace) -> int:
 def cmd_setup(args: argparse.Namespace) -> int:
     """Make the host ready: host packages and a running engine (what `run` does first)."""
     engine.ensure_host_packages(engine.HOST_PACKAGES)
+    if args.tests:
+        engine.ensure_host_packages(engine.TEST_PACKAGES)
     engine.ensure_engine()
     _say("host ready: engine answers, host packages present")
     return 0
@@ -149,6 +183,22 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="print JSON")
     doctor.set_defaults(func=cmd_doctor)
 
+    report = sub.add_parser("report", help="merge all runs into reports/index.html")
+    report.add_argument("--reports", default="reports", help="reports folder")
+    report.add_argument("--history", action="store_true", help="every run, not the newest")
+    report.set_defaults(func=cmd_report)
+
+    prom = sub.add_parser(
+        "promote", help="run the suites on a candidate image; tag it ROLE only if all pass"
+    )
+    prom.add_argument("role", help=f"the role ({', '.join(IMAGE_ROLES)})")
+    prom.add_argument("--candidate", default=None, help="the candidate image (e.g. gnomep)")
+    prom.add_argument("--rollback", action="store_true", help="restore ROLE-prev as ROLE")
+    prom.add_argument("--profile", default="virtual", help="profile to run (default virtual)")
+    prom.add_argument("--reports", default="reports", help="reports folder")
+    prom.add_argument("--prefix", default="", help="prefix of the ROLE and ROLE-prev tags")
+    prom.set_defaults(func=cmd_promote)
+
     reap = sub.add_parser("reap", help="remove what dead runs left and restore their console")
     reap.add_argument("--session", default=None, help="reap this run, alive or not")
     reap.add_argument("--all", action="store_true", help="reap every labelled run")
@@ -162,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore_console)
 
     setup = sub.add_parser("setup", help="install host packages and start the engine if needed")
+    setup.add_argument(
+        "--tests", action="store_true", help="also what the project's tests need (chromium)"
+    )
     setup.set_defaults(func=cmd_setup)
     return parser
 

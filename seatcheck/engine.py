@@ -28,6 +28,8 @@ HOST_PACKAGES = {
     "debootstrap": "debootstrap",
     "libpulse.so.0": "libpulse0",  # pulsectl loads it to reach the seat's pulse server
 }
+# What the project's own tests need besides: a browser to look at the reports as a person would.
+TEST_PACKAGES = {"chromium": "chromium"}
 DOCKERD_LOG = Path("/var/log/seatcheck-dockerd.log")
 
 

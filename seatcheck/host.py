@@ -7,6 +7,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ def fitting_profile(found: list[Gpu]) -> str:
 
 @dataclass
 class HostFacts:
+    hostname: str = field(default_factory=socket.gethostname)
     kernel: str = platform.release()
     cpu: str = ""
     engine: str = ""

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from . import engine, profile, reaper, reports
+from . import engine, host, profile, reaper, reports
 from .config import BaseSource, SeatConfig
 from .errors import SeatcheckError, SetupError
 from .profile import Profile
@@ -233,8 +233,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(CONFIG_KEY, None)
     if state is None or state.seat is None:
         return
-    run_dir = state.seat.config.run_dir
-    reports.write_run(run_dir, state.seat.facts, state.results, state.leftovers)
+    seat = state.seat
+    run_dir = seat.config.run_dir
+    try:
+        seat.facts["host"] = host.collect(
+            seat.client, seat.images.base_image(), seat.session
+        ).as_dict()
+    except Exception as exc:  # the report is still written without the host manifest
+        seat.facts["host"] = {"error": str(exc)}
+    reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
+    reports.write_index(seat.config.reports_dir)
     if state.leftovers:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

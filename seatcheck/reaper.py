@@ -23,7 +23,7 @@ import docker.errors
 from docker import DockerClient
 
 from . import console, engine
-from .labels import KEEP, OWNER, SESSION, owner_alive
+from .labels import OWNER, SESSION, owner_alive
 
 DONE = b"d"
 
@@ -79,6 +79,8 @@ def reap_session(client: DockerClient, session: str) -> list[str]:
 
 def labelled_sessions(client: DockerClient) -> dict[str, set[str]]:
     """Every labelled session with resources on the engine -> the owners those carry."""
+    from . import topology
+
     owners: dict[str, set[str]] = defaultdict(set)
     flt: dict[str, str | list[str] | bool] = {"label": SESSION}
     items: list[dict[str, str]] = [c.labels for c in client.containers.list(all=True, filters=flt)]
@@ -86,7 +88,7 @@ def labelled_sessions(client: DockerClient) -> dict[str, set[str]]:
     items += [
         v.attrs.get("Labels") or {}
         for v in client.volumes.list(filters=flt)
-        if (v.attrs.get("Labels") or {}).get(KEEP) != "true"
+        if not topology.kept_volume(v)
     ]
     for labels in items:
         owners[labels[SESSION]].add(labels.get(OWNER, ""))

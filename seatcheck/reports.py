@@ -1,15 +1,31 @@
-"""What a run leaves under reports/<run id>/: results.json, facts.json and report.html."""
+"""What a run leaves under reports/<run id>/ (results.json, facts.json, report.html) and the
+compatibility matrix over all runs (reports/index.html).
+
+Every page is self-contained: images are embedded, there is no script and nothing is fetched,
+so a report opens from disk or an attachment anywhere.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import re
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 SCREENSHOT = "screenshot.png"
+EVIDENCE_IMAGES = (SCREENSHOT, "gl-colour.png")
+FAMILIES = ("glx", "x11", "ipc", "pulse", "gids", "selinux", "teardown", "desktop")
+_FAMILY = re.compile(r"::test_([a-z0-9]+)_")
+STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;
+padding:4px 6px;text-align:left;vertical-align:top} table{border-collapse:collapse;margin:1em 0}
+.passed{background:#e6ffe6} .failed,.error{background:#ffe6e6} .skipped{background:#f4f4f4}
+pre{margin:0;white-space:pre-wrap;font-size:90%} img{max-width:100%;border:1px solid #999}
+summary{cursor:pointer;color:#035} .verdict{font-size:130%;font-weight:bold}"""
 
 
 def result_of(report: pytest.TestReport) -> dict[str, Any]:
@@ -43,6 +59,11 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
+def family_of(test: str) -> str:
+    match = _FAMILY.search(test)
+    return match.group(1) if match else "other"
+
+
 def write_run(
     run_dir: Path, facts: dict[str, Any], results: list[dict[str, Any]], leftovers: list[str]
 ) -> Path:
@@ -51,43 +72,187 @@ def write_run(
     summary = {
         "run_id": facts.get("run_id"),
         "profile": facts.get("profile"),
+        "machine": machine_key(facts),
         "results": results,
         "leftovers": leftovers,
     }
     (run_dir / "results.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    images = {
+        name: base64.b64encode((run_dir / name).read_bytes()).decode()
+        for name in EVIDENCE_IMAGES
+        if (run_dir / name).exists()
+    }
     page = run_dir / "report.html"
-    page.write_text(render_html(facts, results, leftovers, (run_dir / SCREENSHOT).exists()))
+    page.write_text(render_run(facts, results, leftovers, images))
     return page
 
 
-def render_html(
-    facts: dict[str, Any], results: list[dict[str, Any]], leftovers: list[str], shot: bool
+def machine_key(facts: dict[str, Any]) -> dict[str, str]:
+    """What identifies a machine in the matrix: host name, GPU, driver, kernel."""
+    host = facts.get("host") or {}
+    gpus = host.get("gpus") or []
+    gpu = ", ".join(f"{g.get('vendor')} {g.get('device_id')}" for g in gpus) or "none"
+    driver = ", ".join(sorted({str(g.get("driver")) for g in gpus})) or "none"
+    return {
+        "hostname": str(host.get("hostname", "")),
+        "gpu": gpu,
+        "driver": driver,
+        "kernel": str(host.get("kernel", "")),
+    }
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    esc = html.escape
+    return (
+        "<table>"
+        + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+        + "</table>"
+    )
+
+
+def _manifest(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    host = facts.get("host") or {}
+    gpus = host.get("gpus") or []
+    images = facts.get("images") or {}
+    pulse = facts.get("pulse") or {}
+    selinux = facts.get("selinux") or {}
+    rows = [
+        ("CPU", str(host.get("cpu", ""))),
+        ("GPU", "; ".join(
+            f"{g.get('vendor')} {g.get('vendor_id')}:{g.get('device_id')} driver "
+            f"{g.get('driver') or 'none'}" for g in gpus) or "none"),
+        ("kernel", str(host.get("kernel", ""))),
+        ("Mesa", str(facts.get("mesa", "unknown"))),
+        ("X server", str(facts.get("x_server", "unknown"))),
+        ("engine", f"{host.get('engine', '')} (API {host.get('engine_api', '')})"),
+        ("default IPC mode", str(host.get("default_ipc_mode", ""))),
+        ("privilege", str(facts.get("privilege", ""))),
+        ("SELinux", f"{selinux.get('mode', host.get('selinux', ''))}, policy "
+                    f"{selinux.get('policy', 'none')}"),
+        ("pulse server", f"{pulse.get('server_name', 'unknown')} "
+                         f"{pulse.get('server_version', '')}".strip()),
+    ]  # fmt: skip
+    rows += [(f"image {role}", f"{i.get('ref')} {i.get('id')}") for role, i in images.items()]
+    return rows
+
+
+def render_run(
+    facts: dict[str, Any],
+    results: list[dict[str, Any]],
+    leftovers: list[str],
+    images: dict[str, str],
 ) -> str:
     esc = html.escape
-    rows = "\n".join(
-        f"<tr class='{esc(r['outcome'])}'><td>{esc(r['test'])}</td><td>{esc(r['outcome'])}</td>"
-        f"<td><pre>{esc(r['message'])}</pre></td></tr>"
-        for r in results
+    counts: dict[str, int] = defaultdict(int)
+    for r in results:
+        counts[r["outcome"]] += 1
+    verdict = "FAIL" if counts["failed"] or counts["error"] or leftovers else "PASS"
+    by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        by_family[family_of(r["test"])].append(r)
+    sections = []
+    for family in sorted(by_family, key=lambda f: (FAMILIES + (f,)).index(f)):
+        rows = "".join(
+            f"<tr class='{esc(r['outcome'])}'><td>{esc(r['test'].split('::')[-1])}</td>"
+            f"<td>{esc(r['outcome'])}</td><td><pre>{esc(r['message'])}</pre>"
+            + (
+                "<details><summary>evidence</summary><pre>"
+                + esc(json.dumps(r["evidence"], indent=1, default=str))
+                + "</pre></details>"
+                if r.get("evidence")
+                else ""
+            )
+            + "</td></tr>"
+            for r in by_family[family]
+        )
+        sections.append(
+            f"<h3>{esc(family)}</h3><table><tr><th>check</th><th>outcome</th>"
+            f"<th>message and evidence</th></tr>{rows}</table>"
+        )
+    shots = "".join(
+        f"<figure><img src='data:image/png;base64,{data}' alt='{esc(name)}'>"
+        f"<figcaption>{esc(name)}</figcaption></figure>"
+        for name, data in images.items()
     )
-    fact_rows = "\n".join(
-        f"<tr><th>{esc(str(k))}</th><td><pre>{esc(json.dumps(v, indent=1, default=str))}</pre>"
-        "</td></tr>"
-        for k, v in facts.items()
+    left = f"<p class='failed'>Left behind: {esc('; '.join(leftovers))}</p>" if leftovers else ""
+    tally = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    title = f"seatcheck run {facts.get('run_id')} — profile {facts.get('profile')}"
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>"
+        f"<p class='verdict {verdict.lower()}'>{verdict}: {esc(tally)}</p>{left}"
+        f"<h2>Host and images</h2>{_table(_manifest(facts))}"
+        f"<h2>Requirements</h2>{''.join(sections)}<h2>Screen</h2>{shots or '<p>none</p>'}"
+        "<h2>All facts</h2><details><summary>facts.json</summary><pre>"
+        f"{esc(json.dumps(facts, indent=1, default=str))}</pre></details></body></html>\n"
     )
-    left = (
-        "<p class='failed'>Left behind: " + esc("; ".join(leftovers)) + "</p>" if leftovers else ""
+
+
+def load_runs(reports: Path) -> list[dict[str, Any]]:
+    runs = []
+    for path in sorted(reports.glob("*/results.json")):
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        doc["dir"] = path.parent.name
+        runs.append(doc)
+    return runs
+
+
+def family_outcomes(results: list[dict[str, Any]]) -> dict[str, str]:
+    """Each requirement family's outcome in a run: failed beats passed beats skipped."""
+    rank = {"error": 3, "failed": 3, "passed": 2, "skipped": 1}
+    found: dict[str, str] = {}
+    for r in results:
+        family = family_of(r["test"])
+        outcome = "failed" if r["outcome"] == "error" else r["outcome"]
+        if rank.get(outcome, 0) > rank.get(found.get(family, ""), 0):
+            found[family] = outcome
+    return found
+
+
+def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
+    """The compatibility matrix: a row per machine and profile (the newest run, or every run
+    with ``history``), a column per requirement, each cell linking to its run's report."""
+    esc = html.escape
+    rows: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for run in runs:
+        m = run.get("machine") or {}
+        machine: tuple[str, ...] = (
+            *(str(m.get(k, "")) for k in ("hostname", "gpu", "driver", "kernel")),
+            str(run.get("profile", "")),
+        )
+        rows[machine].append(run)
+    body = []
+    for key in sorted(rows):
+        chosen = sorted(rows[key], key=lambda r: str(r.get("run_id")))
+        for run in chosen if history else chosen[-1:]:
+            outcomes = family_outcomes(run.get("results") or [])
+            link = f"{run['dir']}/report.html"
+            cells = "".join(
+                f"<td class='{outcomes.get(f, 'skipped')}'><a href='{esc(link)}'>"
+                f"{esc(outcomes.get(f, '—'))}</a></td>"
+                for f in FAMILIES
+            )
+            body.append(
+                "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in key)
+                + f"<td><a href='{esc(link)}'>{esc(str(run.get('run_id')))}</a></td>{cells}</tr>"
+            )  # fmt: skip
+    head = "".join(
+        f"<th>{h}</th>" for h in ("machine", "GPU", "driver", "kernel", "profile", "run", *FAMILIES)
     )
-    img = (
-        f"<h2>Screen</h2><img src='{SCREENSHOT}' alt='the seat screen' width='640'>" if shot else ""
+    scope = "every run" if history else "the newest run per machine and profile"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>seatcheck compatibility"
+        f"</title><style>{STYLE}</style></head><body><h1>seatcheck compatibility matrix</h1>"
+        f"<p>{len(runs)} runs; showing {scope}.</p><table id='matrix'><tr>{head}</tr>"
+        f"{''.join(body)}</table></body></html>\n"
     )
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>seatcheck run {esc(str(facts.get("run_id")))}</title>
-<style>body{{font-family:sans-serif;margin:2em}} td,th{{border:1px solid #ccc;padding:4px;
-text-align:left;vertical-align:top}} table{{border-collapse:collapse}} .passed{{background:#e6ffe6}}
-.failed,.error{{background:#ffe6e6}} .skipped{{background:#f4f4f4}} pre{{margin:0;
-white-space:pre-wrap}}</style></head>
-<body><h1>seatcheck run {esc(str(facts.get("run_id")))} —
-profile {esc(str(facts.get("profile")))}</h1>
-{left}<h2>Checks</h2><table><tr><th>check</th><th>outcome</th><th>message</th></tr>
-{rows}</table>{img}<h2>Host and seat facts</h2><table>{fact_rows}</table></body></html>
-"""
+
+
+def write_index(reports: Path, history: bool = False) -> Path:
+    page = reports / "index.html"
+    reports.mkdir(parents=True, exist_ok=True)
+    page.write_text(render_index(load_runs(reports), history))
+    return page

@@ -298,8 +298,20 @@ class Seat:
             roles.GNOME, container, self._pulse_runtime, 60, "the pulse server's socket"
         )
         self.facts["pulse"] = {"runtime_dir": self._pulse.runtime_dir}
+        self._record_versions(container)
         self.hooks.container_started(self, roles.GNOME, container)
         return container
+
+    def _record_versions(self, gnome: Container) -> None:
+        """The X server's and Mesa's versions, for the report's manifest."""
+        x = execs.run(gnome, ["xdpyinfo"], environment={"DISPLAY": DISPLAY}, timeout=10)
+        found = re.search(r"vendor string:\s*(.+)\n(?:.*\n)*?X.Org version:\s*(\S+)", x.stdout)
+        self.facts["x_server"] = f"{found.group(1)} {found.group(2)}" if found else "unknown"
+        gl = execs.run(
+            gnome, ["glxinfo", "-B"], user=self.config.seat_user, environment={"DISPLAY": DISPLAY}
+        )
+        mesa = re.search(r"Mesa (\S+)", gl.stdout)
+        self.facts["mesa"] = mesa.group(1) if mesa else "none"
 
     def _shell_owns_screen(self) -> bool:
         if not self.x_socket.is_socket():
@@ -562,7 +574,7 @@ def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -
         except docker.errors.DockerException as exc:
             failed.append(f"network {net.name}: {exc}")
     for vol in client.volumes.list(filters=flt):
-        if _kept(vol):
+        if kept_volume(vol):
             continue
         try:
             vol.remove(force=True)
@@ -578,11 +590,11 @@ def leftovers(client: DockerClient, session: str) -> list[str]:
     flt = session_filter(session)
     found = [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
     found += [f"network {n.name}" for n in client.networks.list(filters=flt)]
-    found += [f"volume {v.name}" for v in client.volumes.list(filters=flt) if not _kept(v)]
+    found += [f"volume {v.name}" for v in client.volumes.list(filters=flt) if not kept_volume(v)]
     return found
 
 
-def _kept(volume: Volume) -> bool:
+def kept_volume(volume: Volume) -> bool:
     """Volumes that outlive runs by design: the squid cache, a named common_tmp."""
     return (volume.attrs.get("Labels") or {}).get(KEEP) == "true" or (
         volume.name == SQUID_CACHE_VOLUME

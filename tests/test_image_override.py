@@ -26,5 +26,5 @@ def test_chrome_override_is_the_image_that_ran(
     chrome = run.facts["images"]["chrome"]
     assert chrome["ref"] == alt
     assert chrome["id"] == client.images.get(alt).id != client.images.get(shipped).id
-    assert run.outcome("app_window_appears[chrome]")["outcome"] == "passed"
+    assert run.outcome("app_window_in_window_tree[chrome]")["outcome"] == "passed"
     assert run.leftovers == []

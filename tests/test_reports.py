@@ -1,0 +1,102 @@
+"""Reports as a person sees them: report.html and index.html rendered in headless Chromium
+(Debian's), showing the matrix and the screenshot, with no broken image and no script error."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from seatcheck import reports
+
+CHROMIUM = shutil.which("chromium")
+
+
+def fake_run(reports_dir: Path, run_id: str, host: str, outcome: str) -> Path:
+    run_dir = reports_dir / run_id
+    run_dir.mkdir(parents=True)
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 40), (23, 181, 97)).save(buf, format="PNG")
+    (run_dir / reports.SCREENSHOT).write_bytes(buf.getvalue())
+    facts: dict[str, Any] = {
+        "run_id": run_id,
+        "profile": "virtual",
+        "host": {"hostname": host, "kernel": "6.1.0", "cpu": "test CPU", "gpus": []},
+        "images": {"gnome": {"ref": "seatcheck/gnome:latest", "id": "sha256:abc"}},
+        "mesa": "22.3.6",
+        "x_server": "X.Org X Server 1.21.1.7",
+    }
+    results = [
+        {"test": "suites/virtual/t.py::test_glx_renderer[gnome]", "outcome": outcome,
+         "message": "" if outcome == "passed" else "expected llvmpipe; found softpipe",
+         "phase": "call", "duration_s": 0.1, "evidence": {"glxinfo": {"renderer": "llvmpipe"}}},
+        {"test": "suites/virtual/t.py::test_gids_device_nodes_match[gnome]",
+         "outcome": "skipped", "message": "the virtual profile passes no device nodes",
+         "phase": "setup", "duration_s": 0.0, "evidence": {}},
+    ]  # fmt: skip
+    return reports.write_run(run_dir, facts, results, [])
+
+
+def test_run_report_is_self_contained(tmp_path: Path) -> None:
+    page = fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "failed").read_text()
+    assert "data:image/png;base64," in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert "FAIL" in page and "expected llvmpipe; found softpipe" in page
+    assert "22.3.6" in page and "X.Org X Server 1.21.1.7" in page
+    saved = json.loads((tmp_path / "20260101T000000Z-aaaaaa" / "results.json").read_text())
+    assert saved["machine"]["hostname"] == "box"
+
+
+def test_matrix_shows_newest_run_per_machine(tmp_path: Path) -> None:
+    fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "failed")
+    fake_run(tmp_path, "20260102T000000Z-bbbbbb", "box", "passed")
+    fake_run(tmp_path, "20260101T000000Z-cccccc", "other", "passed")
+    newest = reports.render_index(reports.load_runs(tmp_path))
+    assert newest.count("<tr>") == 3  # the header and one row per machine
+    assert "20260102T000000Z-bbbbbb/report.html" in newest
+    assert "20260101T000000Z-aaaaaa" not in newest
+    history = reports.render_index(reports.load_runs(tmp_path), history=True)
+    assert "20260101T000000Z-aaaaaa/report.html" in history
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (bin/test does)")
+def test_pages_render_in_headless_chromium(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "passed")
+    index = reports.write_index(tmp_path)
+    report = tmp_path / "20260101T000000Z-aaaaaa" / "report.html"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            for path, must_show in ((index, "#matrix"), (report, "img")):
+                page = browser.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+                page.on(
+                    "console",
+                    lambda msg, errors=errors: errors.append(msg.text)
+                    if msg.type == "error" else None,
+                )  # fmt: skip
+                page.goto(path.as_uri())
+                assert page.locator(must_show).count() >= 1, f"{path.name} shows no {must_show}"
+                broken = page.evaluate(
+                    "Array.from(document.images).filter(i => !i.complete || !i.naturalWidth)"
+                    ".map(i => i.alt)"
+                )
+                assert broken == [], f"broken images in {path.name}: {broken}"
+                assert errors == [], f"errors in {path.name}: {errors}"
+                page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)
+        finally:
+            browser.close()
+    index_text = index.read_text()
+    assert "box" in index_text and "report.html" in index_text
