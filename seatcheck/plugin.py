@@ -24,7 +24,7 @@ from .roles import IMAGE_ROLES, parse_image_overrides
 from .topology import Seat, SeatHooks, TeardownReport
 
 # Roles without which no check can run: a failure there stops the run.
-SEAT_ROLES = frozenset({"base", "squid", "gnome", "appbase"})
+SEAT_ROLES = frozenset({"base", "squid", "gnome", "appbase", "common_tmp", "network"})
 
 CONFIG_KEY = pytest.StashKey["RunState"]()
 
