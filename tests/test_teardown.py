@@ -155,3 +155,22 @@ def test_seat_that_breaks_a_vt_gets_it_back_at_teardown(
         assert console.differences(before, console.snapshot({60})) == []
     finally:
         console.restore(before)
+
+
+def test_resource_left_behind_fails_the_teardown_check(
+    client: DockerClient, run_suite: Callable[..., SuiteRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
+    run = run_suite("-p", "faults.volume_held", "-k", TEARDOWN_ONLY)
+    blockers = client.containers.list(filters={"label": f"seatcheck-test.blocker={run.run_id}"})
+    try:
+        check = run.outcome("test_teardown_nothing_labelled_remains")
+        assert check["outcome"] == "failed", run.output[-2000:]
+        assert "expected nothing labelled with the run's session after teardown" in check["message"]
+        assert f"found volume seatcheck-{run.run_id}-common_tmp" in check["message"]
+        assert run.outcome("test_teardown_common_tmp_has_no_stale_servers")["outcome"] == "passed"
+    finally:
+        for blocker in blockers:
+            blocker.remove(force=True)
+        topology.remove_session(client, run.run_id)
+    assert topology.leftovers(client, run.run_id) == []
