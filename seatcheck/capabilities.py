@@ -83,6 +83,11 @@ def daemon_pid(pidfile: Path = Path("/var/run/docker.pid")) -> int | None:
 
 def host_plan(proc: Path = Path("/proc")) -> PrivilegePlan:
     """The plan for this host, read from the engine's own bounding set where it is local."""
+    return plan(*host_bounding_set(proc))
+
+
+def host_bounding_set(proc: Path = Path("/proc")) -> tuple[int, int]:
+    """(the engine's bounding set, or ours where the engine is not local; cap_last_cap)."""
     pid = daemon_pid()
     status = proc / (str(pid) if pid else "self") / "status"
     try:
@@ -90,4 +95,4 @@ def host_plan(proc: Path = Path("/proc")) -> PrivilegePlan:
     except OSError:
         text = (proc / "self" / "status").read_text()
     last_cap = int((proc / "sys/kernel/cap_last_cap").read_text())
-    return plan(bounding_set(text), last_cap)
+    return bounding_set(text), last_cap

@@ -130,9 +130,8 @@ def cpu_model() -> str:
 def collect(
     client: DockerClient | None, probe_image: str | None = None, session: str = "doctor"
 ) -> HostFacts:
-    plan = capabilities.host_plan()
-    last = int(_read(Path("/proc/sys/kernel/cap_last_cap")) or 40)
-    mask = capabilities.bounding_set(_read(Path("/proc/self/status")))
+    mask, last = capabilities.host_bounding_set()
+    plan = capabilities.plan(mask, last)
     cards = gpus()
     facts = HostFacts(
         cpu=cpu_model(),

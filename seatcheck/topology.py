@@ -497,19 +497,9 @@ class Seat:
     def teardown(self) -> TeardownReport:
         """Stop the seat, note what it left in common_tmp, remove everything labelled with the
         session, put the console back (text mode, keyboard mode, then the active VT)."""
-        flt = session_filter(self.session)
-        failed: list[str] = []
         stale: list[str] = []
-        for container in self.client.containers.list(all=True, filters=flt):
-            if container.labels.get(ROLE) != roles.GNOME:
-                failed += _remove(container)
-        gnome = self._containers.get(roles.GNOME)
-        if gnome is not None:
-            with contextlib.suppress(docker.errors.DockerException):
-                gnome.reload()
-                if gnome.status == "running":
-                    gnome.stop(timeout=10)  # systemd shuts the X and pulse servers down
-        if self._tmp is not None:
+        failed = remove_containers(self.client, self.session)
+        if self._tmp is not None:  # the volume outlives its containers until the next step
             with contextlib.suppress(docker.errors.DockerException, OSError):
                 stale = tmpdir.stale_entries(self.tmp_path)
         failed += remove_session(self.client, self.session)
@@ -540,32 +530,28 @@ class Seat:
         return self.teardown_report
 
 
-def _remove(container: Container) -> list[str]:
-    try:
-        container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
-    except docker.errors.DockerException as exc:
-        return [f"container {container.name}: {exc}"]
-    return []
-
-
-def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:
-    """Remove a session's containers (apps first), networks and volumes (cache excepted)."""
-    flt = session_filter(session)
+def remove_containers(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:
+    """Remove a session's containers, apps before the gnome container they joined; gnome is
+    stopped first (systemd shuts the X and pulse servers down) unless ``stop_timeout`` is 0."""
     failed: list[str] = []
-    containers = client.containers.list(all=True, filters=flt)
-    # Apps before the gnome container they joined; gnome gets a clean systemd shutdown.
+    containers = client.containers.list(all=True, filters=session_filter(session))
     order = {roles.GNOME: 1, roles.SQUID: 2}
     for c in sorted(containers, key=lambda c: order.get(c.labels.get(ROLE, ""), 0)):
         try:
-            if c.labels.get(ROLE) == roles.GNOME and c.status == "running":
+            if c.labels.get(ROLE) == roles.GNOME and c.status == "running" and stop_timeout:
                 c.stop(timeout=stop_timeout)
             c.remove(force=True)
         except docker.errors.NotFound:
             pass
         except docker.errors.DockerException as exc:
             failed.append(f"container {c.name}: {exc}")
+    return failed
+
+
+def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:
+    """Remove a session's containers, networks and volumes (the kept volumes excepted)."""
+    flt = session_filter(session)
+    failed = remove_containers(client, session, stop_timeout)
     for net in client.networks.list(filters=flt):
         try:
             net.remove()
