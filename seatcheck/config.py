@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
-from .labels import new_run_id
+from .labels import SQUID_CACHE_VOLUME, new_run_id
 from .profile import Profile
 
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -45,6 +45,10 @@ class SeatConfig:
     # "" gives each run a fresh one.
     tmp_volume: str = ""
     dockerfiles: Path = Path(__file__).resolve().parent.parent / "dockerfiles"
+    # The package cache's volume, kept across runs (the cache benchmark uses one of its own).
+    squid_volume: str = SQUID_CACHE_VOLUME
+    # Role images are tagged <tag_prefix>/<role>:latest.
+    tag_prefix: str = "seatcheck"
 
     def __post_init__(self) -> None:
         if not _USER_RE.match(self.seat_user):

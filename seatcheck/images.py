@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -21,18 +22,20 @@ from typing import Any
 import docker.errors
 from docker import DockerClient
 
-from . import engine, roles
+from . import cache, engine, roles
+from .cache import BuildRecord, CacheAccess
 from .config import BaseSource, SeatConfig
 from .errors import ImageError, SetupError
 
 Progress = Callable[[str], None]
+BuildHook = Callable[[str, dict[str, Any]], None]
 RECIPE_LABEL = "seatcheck.recipe"
 APPBASE = "appbase"  # an internal layer under every app image, not a role of its own
 LOG_TAIL = 20
 
 
-def default_tag(role: str) -> str:
-    return f"seatcheck/{role}:latest"
+def default_tag(role: str, prefix: str = "seatcheck") -> str:
+    return f"{prefix}/{role}:latest"
 
 
 def sha256_file(path: Path) -> str:
@@ -71,6 +74,8 @@ class _Ticker:
         self.tail: deque[str] = deque(maxlen=LOG_TAIL)
         self.last = time.monotonic()
         self.lines = 0
+        self.fetches = 0  # files apt or debootstrap fetched from a mirror
+        self.fetch_seconds = 0  # how long apt says it spent fetching them
 
     def feed(self, text: str) -> None:
         for line in text.splitlines():
@@ -79,6 +84,8 @@ class _Ticker:
                 continue
             self.tail.append(line)
             self.lines += 1
+            self.fetches += cache.apt_fetches(line) + line.startswith("I: Retrieving ")
+            self.fetch_seconds += cache.apt_fetch_seconds(line)
             now = time.monotonic()
             if line.startswith(("Step ", "I: Base system", "I: Retrieving Release")) or (
                 now - self.last >= self.every
@@ -91,10 +98,33 @@ class _Ticker:
 
 
 class ImageBuilder:
-    def __init__(self, client: DockerClient, config: SeatConfig, progress: Progress) -> None:
+    """Resolves each role to an image, building what is missing or out of date.
+
+    ``cache`` (set once the seat's squid answers) routes builds through the package cache and
+    gives each build's record its hits; ``before_build`` may adjust a build's arguments.
+    ``force`` rebuilds even up-to-date images and ``nocache`` skips the engine's layer cache
+    (the cache benchmark uses both, with its own ``tag_prefix``).
+    """
+
+    def __init__(
+        self,
+        client: DockerClient,
+        config: SeatConfig,
+        progress: Progress,
+        *,
+        tag_prefix: str = "seatcheck",
+        force: bool = False,
+        nocache: bool = False,
+    ) -> None:
         self.client = client
         self.config = config
         self.progress = progress
+        self.tag_prefix = tag_prefix
+        self.force = force
+        self.nocache = nocache
+        self.cache: CacheAccess | None = None
+        self.before_build: BuildHook | None = None
+        self.records: list[BuildRecord] = []  # the builds made by this builder
         self._resolved: dict[str, str] = {}
 
     # -- the base image ------------------------------------------------------------------
@@ -115,26 +145,30 @@ class ImageBuilder:
             return self._present_or_pull(base.image, "base")
         if base.tarball:
             verify_tarball(base.tarball, base.sha256)
-            tag = f"seatcheck/base:tar-{base.sha256.lower()[:16]}"
+            tag = f"{self.tag_prefix}/base:tar-{base.sha256.lower()[:16]}"
             if not self._has(tag):
                 self.progress(f"[base] importing {base.tarball} (SHA-256 verified)")
                 self._import(base.tarball, tag)
             return tag
         recipe = {"suite": base.suite, "mirror": base.mirror, "variant": "minbase"}
         tag = (
-            "seatcheck/base:deb-"
+            f"{self.tag_prefix}/base:deb-"
             + hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
         )
-        if self._has(tag):
+        if self._has(tag) and not self.force:
             return tag
         engine.ensure_host_packages({"debootstrap": "debootstrap"})
+        started, mark = time.monotonic(), self._cache_mark()
+        proxy = self.cache.proxy() if self.cache else None
+        env = dict(os.environ, **(proxy.environment() if proxy else {}))
         with tempfile.TemporaryDirectory(prefix="seatcheck-base-", dir="/var/tmp") as tmp:
             rootfs = Path(tmp) / "rootfs"
             ticker = _Ticker("base", self.progress)
-            self.progress(f"[base] debootstrap {base.suite} from {base.mirror}")
+            via = f" through {proxy.url}" if proxy else ""
+            self.progress(f"[base] debootstrap {base.suite} from {base.mirror}{via}")
             cmd = ["debootstrap", "--variant=minbase", base.suite, str(rootfs), base.mirror]
             proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
             )
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -147,6 +181,7 @@ class ImageBuilder:
             )
             self._import(tarball, tag)
         self.progress(f"[base] imported as {tag}")
+        self._record("base", tag, started, mark, proxy, ticker)
         return tag
 
     def _import(self, tarball: Path, tag: str) -> None:
@@ -195,26 +230,34 @@ class ImageBuilder:
             "SEAT_UID": str(self.config.seat_uid),
         }
         wanted = recipe_hash(context, {**args, "base_id": base_id})
-        tag = default_tag(role)
+        tag = default_tag(role, self.tag_prefix)
         try:
             labels = self.client.images.get(tag).labels or {}
-            if labels.get(RECIPE_LABEL) == wanted:
+            if labels.get(RECIPE_LABEL) == wanted and not self.force:
                 return tag
         except docker.errors.ImageNotFound:
             pass
-        self.progress(f"[{role}] building {tag} from {context}")
+        proxy = self.cache.proxy() if self.cache else None
+        kwargs: dict[str, Any] = {
+            "path": str(context),
+            "tag": tag,
+            "buildargs": {**args, **(proxy.build_args() if proxy else {})},
+            "labels": {RECIPE_LABEL: wanted},
+            "rm": True,
+            "forcerm": True,
+            "decode": True,
+            "pull": False,
+            "nocache": self.nocache,
+        }
+        if proxy:
+            kwargs["network_mode"] = proxy.network  # the steps join the seat network
+        if self.before_build:
+            self.before_build(role, kwargs)
+        via = f" through {proxy.url}" if "http_proxy" in kwargs["buildargs"] and proxy else ""
+        self.progress(f"[{role}] building {tag} from {context}{via}")
         ticker = _Ticker(role, self.progress)
-        started = time.monotonic()
-        stream: Any = self.client.api.build(
-            path=str(context),
-            tag=tag,
-            buildargs=args,
-            labels={RECIPE_LABEL: wanted},
-            rm=True,
-            forcerm=True,
-            decode=True,
-            pull=False,
-        )
+        started, mark = time.monotonic(), self._cache_mark()
+        stream: Any = self.client.api.build(**kwargs)
         for chunk in stream:
             if "stream" in chunk:
                 ticker.feed(chunk["stream"])
@@ -222,7 +265,35 @@ class ImageBuilder:
                 ticker.feed(chunk["error"])
                 raise SetupError(role, "image build failed", ticker.log())
         self.progress(f"[{role}] built {tag} in {time.monotonic() - started:.0f}s")
+        used = kwargs["buildargs"].get("http_proxy")
+        self._record(role, tag, started, mark, proxy if used else None, ticker)
         return tag
+
+    # -- what the package cache did for each build ---------------------------------------
+    def _cache_mark(self) -> int | None:
+        return self.cache.mark() if self.cache else None
+
+    def _record(
+        self, role: str, tag: str, started: float, mark: int | None,
+        proxy: cache.BuildProxy | None, ticker: _Ticker,
+    ) -> None:  # fmt: skip
+        seconds = time.monotonic() - started
+        stats = self.cache.stats_since(mark) if self.cache and mark is not None else None
+        record = BuildRecord(
+            role=role, tag=tag, image_id=self.digest(tag),
+            started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - seconds)),
+            seconds=round(seconds, 1), proxy=proxy.url if proxy else None,
+            apt_fetches=ticker.fetches, apt_fetch_seconds=ticker.fetch_seconds,
+            cache=stats.as_dict() if stats else {}, run_id=self.config.run_id,
+            cache_running=self.cache is not None,
+        )  # fmt: skip
+        self.records.append(record)
+        try:
+            cache.save_record(record)
+        except OSError as exc:
+            self.progress(f"[{role}] could not keep the build record: {exc}")
+        if record.proxy:
+            self.progress(f"[{role}] package cache: {stats.describe() if stats else 'unknown'}")
 
     def digest(self, ref: str) -> str:
         image = self.client.images.get(ref)

@@ -54,6 +54,8 @@ class RunState:
             kwargs["run_id"] = opt("seatcheck_run_id")
         if opt("seatcheck_tmp_volume"):
             kwargs["tmp_volume"] = opt("seatcheck_tmp_volume")
+        if opt("seatcheck_tag_prefix"):
+            kwargs["tag_prefix"] = opt("seatcheck_tag_prefix")
         if opt("seatcheck_dockerfiles"):
             kwargs["dockerfiles"] = Path(opt("seatcheck_dockerfiles")).resolve()
         return SeatConfig(
@@ -102,6 +104,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--seatcheck-base-image", default=None, help="use this image as the base (a plain FROM)"
     )
+    group.addoption(
+        "--seatcheck-tag-prefix", default=None, metavar="PREFIX",
+        help="tag the images this run builds PREFIX/<role>:latest and the base PREFIX/base:... "
+        "(default: seatcheck)",
+    )  # fmt: skip
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -180,6 +187,9 @@ class _PytestHooks(SeatHooks):
             seat=seat, role=role, container=container
         )
 
+    def build_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
+        self.config.hook.pytest_seatcheck_build_config(seat=seat, role=role, kwargs=kwargs)
+
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from . import hooks
@@ -241,6 +251,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         ).as_dict()
     except Exception as exc:  # the report is still written without the host manifest
         seat.facts["host"] = {"error": str(exc)}
+    seat.facts["package_cache"] = seat.cache_facts()
     reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
     reports.write_index(seat.config.reports_dir)
     if state.leftovers:

@@ -19,7 +19,7 @@ import pytest
 
 SCREENSHOT = "screenshot.png"
 EVIDENCE_IMAGES = (SCREENSHOT, "gl-colour.png")
-FAMILIES = ("glx", "x11", "ipc", "pulse", "gids", "selinux", "teardown", "desktop")
+FAMILIES = ("glx", "x11", "ipc", "pulse", "gids", "selinux", "squid", "teardown", "desktop")
 _FAMILY = re.compile(r"::test_([a-z0-9]+)_")
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;
 padding:4px 6px;text-align:left;vertical-align:top} table{border-collapse:collapse;margin:1em 0}
@@ -136,6 +136,44 @@ def _manifest(facts: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def hit_ratio_text(build: dict[str, Any]) -> str:
+    """How the report states a build's hit ratio at the package cache."""
+    cache = build.get("cache") or {}
+    ratio = cache.get("hit_ratio")
+    if not build.get("proxy"):
+        return "not through the cache"
+    if ratio is None:
+        return "hit ratio n/a (no requests)"
+    return f"hit ratio {100 * ratio:.1f} % ({cache.get('hits', 0)}/{cache.get('requests', 0)})"
+
+
+def _package_cache(facts: dict[str, Any]) -> str:
+    pc = facts.get("package_cache") or {}
+    if not pc:
+        return "<p>none</p>"
+    rows = [
+        ("squid", f"{pc.get('address', 'not started')} (cache volume {pc.get('volume', '')})"),
+        ("clients allowed", ", ".join(pc.get("clients") or []) or "none"),
+    ]
+    last = pc.get("last_build")
+    if last:
+        share = (last.get("cache") or {}).get("package_byte_share")
+        rows.append((
+            "last build",
+            f"{last['role']} ({last['tag']}) at {last['started']}, {last['seconds']:.0f}s, "
+            f"{last['apt_fetches']} apt fetches: {hit_ratio_text(last)}"
+            + (f", {100 * share:.1f} % of package bytes from the cache" if share is not None
+               else ""),
+        ))  # fmt: skip
+    else:
+        rows.append(("last build", "no build record"))
+    for b in pc.get("builds") or []:
+        rows.append(
+            (f"built in this run: {b['role']}", f"{b['seconds']:.0f}s, {hit_ratio_text(b)}")
+        )
+    return _table(rows)
+
+
 def render_run(
     facts: dict[str, Any],
     results: list[dict[str, Any]],
@@ -182,6 +220,7 @@ def render_run(
         f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>"
         f"<p class='verdict {verdict.lower()}'>{verdict}: {esc(tally)}</p>{left}"
         f"<h2>Host and images</h2>{_table(_manifest(facts))}"
+        f"<h2>Package cache</h2>{_package_cache(facts)}"
         f"<h2>Requirements</h2>{''.join(sections)}<h2>Screen</h2>{shots or '<p>none</p>'}"
         "<h2>All facts</h2><details><summary>facts.json</summary><pre>"
         f"{esc(json.dumps(facts, indent=1, default=str))}</pre></details></body></html>\n"

@@ -24,7 +24,7 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 from docker.models.volumes import Volume
 
-from . import capabilities, console, execs, reaper, roles
+from . import cache, capabilities, console, execs, reaper, roles
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
 from .errors import SetupError
@@ -84,6 +84,9 @@ class SeatHooks:
     def container_started(self, seat: Seat, role: str, container: Container) -> None:
         """``role``'s container is ready."""
 
+    def build_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
+        """Adjust build() arguments before ``role``'s image is built."""
+
 
 class Seat:
     """One run's seat. Create it, ask for the parts you need, always call ``teardown``."""
@@ -101,7 +104,8 @@ class Seat:
         self.config = config
         self.progress = progress
         self.session = config.run_id
-        self.images = ImageBuilder(client, config, progress)
+        self.images = ImageBuilder(client, config, progress, tag_prefix=config.tag_prefix)
+        self.images.before_build = lambda role, kwargs: self.hooks.build_config(self, role, kwargs)
         self.privilege = privilege or capabilities.host_plan()
         self.facts: dict[str, Any] = {
             "run_id": self.session,
@@ -214,33 +218,76 @@ class Seat:
 
     def _start_squid(self) -> Container:
         image = self._image(roles.SQUID)
-        self._cache_volume()
+        volume = self._cache_volume()
+        net = self.network()
         container = self._run(
             roles.SQUID,
             image=image,
-            volumes={SQUID_CACHE_VOLUME: {"bind": "/var/spool/squid", "mode": "rw,z"}},
-            network=self.network().name,
+            volumes={volume.name: {"bind": "/var/spool/squid", "mode": "rw,z"}},
+            network=net.name,
+            # Only the seat network's clients may use the cache.
+            environment={"SEATCHECK_CLIENTS": " ".join(self.network_subnets())},
             # The recipe links squid as rpmcache; a network alias is the modern equivalent.
             networking_config={
-                self.network().name: self.client.api.create_endpoint_config(aliases=["rpmcache"])
+                net.name: self.client.api.create_endpoint_config(aliases=[cache.RPMCACHE])
             },
         )
         ip = self._ip(container)
         self._wait(roles.SQUID, container, lambda: _port_open(ip, SQUID_PORT), 60, "port 3128")
-        self.facts["squid"] = {"address": f"{ip}:{SQUID_PORT}"}
+        self.facts["squid"] = {"address": f"{ip}:{SQUID_PORT}", "volume": volume.name}
+        # From here on, every image build goes through the cache.
+        self.images.cache = cache.SquidAccess(container, str(net.name), ip, self._seat_addresses)
         self.hooks.container_started(self, roles.SQUID, container)
         return container
 
+    def network_subnets(self) -> list[str]:
+        ipam = self.network().attrs.get("IPAM") or {}
+        return [c["Subnet"] for c in ipam.get("Config") or [] if c.get("Subnet")]
+
+    def _seat_addresses(self) -> set[str]:
+        """The seat's own containers' addresses: their requests at the cache are not builds."""
+        found = set()
+        for role, container in self._containers.items():
+            if role == roles.SQUID:
+                continue
+            with contextlib.suppress(docker.errors.DockerException, KeyError):
+                found.add(self._ip(container))
+        return found
+
     def _cache_volume(self) -> Volume:
+        name = self.config.squid_volume
         try:
-            return self.client.volumes.get(SQUID_CACHE_VOLUME)
+            return self.client.volumes.get(name)
         except docker.errors.NotFound:
             return self.client.volumes.create(
-                name=SQUID_CACHE_VOLUME, labels=labels(self.session, "squid-cache", keep=True)
+                name=name, labels=labels(self.session, "squid-cache", keep=True)
             )
 
+    @property
+    def squid_address(self) -> str:
+        """squid's address on the seat network."""
+        return self._ip(self.squid())
+
+    def cache_facts(self) -> dict[str, Any]:
+        """The report's package-cache section: the squid, this run's builds, the last build."""
+        last = cache.last_build()
+        return {
+            **self.facts.get("squid", {}),
+            "clients": self.network_subnets() if self._network is not None else [],
+            "builds": [r.as_dict() for r in self.images.records],
+            "last_build": last.as_dict() if last else None,
+        }
+
     def _ip(self, container: Container) -> str:
+        return self.address_of(container)
+
+    def address_of(self, container: Container) -> str:
+        """The container's address on the seat network: a container that joined another's
+        network namespace (``container:<id>``) speaks with that one's address."""
         container.reload()
+        mode = str(container.attrs["HostConfig"].get("NetworkMode") or "")
+        if mode.startswith("container:"):
+            return self.address_of(self.client.containers.get(mode.split(":", 1)[1]))
         nets = container.attrs["NetworkSettings"]["Networks"]
         return str(nets[self.network().name]["IPAddress"])
 
@@ -275,7 +322,7 @@ class Seat:
             "host_labels_before": self.host_labels_before,
         }
         image = self._image(roles.GNOME)
-        container = self._run(
+        container = self._create(
             roles.GNOME,
             image=image,
             tty=True,  # systemd writes its status and our units' output to the console
@@ -286,10 +333,13 @@ class Seat:
                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 **self._tmp_mount(),
             },
-            environment={"container": "docker"},
+            # Run-time installs (the recipe's drivers) go through the cache as rpmcache.
+            environment={"container": "docker", "http_proxy": cache.RUNTIME_PROXY},
             **self._device_args(),
             **self._privilege_args(),
         )
+        container.put_archive("/", _tar([(cache.APT_PROXY_CONF, cache.apt_proxy_conf())]))
+        self._start(roles.GNOME, container)
         self._wait(
             roles.GNOME, container, self._shell_owns_screen, GNOME_READY_TIMEOUT,
             "GNOME Shell to own the screen",
@@ -368,7 +418,7 @@ class Seat:
             "ipc_mode": f"container:{gnome.id}",
             "network": self.network().name,
             "volumes": self._tmp_mount(),
-            "environment": {"DISPLAY": DISPLAY},
+            "environment": {"DISPLAY": DISPLAY, "http_proxy": cache.RUNTIME_PROXY},
             **self._device_args(),
             **self._privilege_args(),
         }
@@ -394,6 +444,24 @@ class Seat:
             return execs.ExecResult(tuple(command), int(code), out, err)
         finally:
             container.remove(force=True)
+
+    def sidecar(self, role: str, image: str, command: list[str], **kwargs: Any) -> Container:
+        """A helper container on the seat network for one check (a test mirror, say). It is
+        labelled like the rest, so teardown removes it should the check not."""
+        name = f"{self._name(role)}-{secrets.token_hex(3)}"
+        container = self._create(
+            role, name=name, image=image, command=command, network=self.network().name, **kwargs
+        )
+        self._containers.pop(role, None)
+        return self._start(role, container)
+
+    def extra_network(self, role: str) -> Network:
+        """A labelled network apart from the seat's (a check's "outside")."""
+        self._guard()
+        return self.client.networks.create(
+            f"{self._name(role)}-{secrets.token_hex(3)}", driver="bridge",
+            labels=labels(self.session, role),
+        )  # fmt: skip
 
     @property
     def pulse_socket(self) -> Path:
@@ -422,6 +490,7 @@ class Seat:
                 tar.addfile(info, io.BytesIO(data) if data else None)
 
             add("etc/machine-id", tarfile.REGTYPE, 0o444, 0, (pulse.machine_id + "\n").encode())
+            add(cache.APT_PROXY_CONF, tarfile.REGTYPE, 0o644, 0, cache.apt_proxy_conf())
             add(f"home/{user}/.config", tarfile.DIRTYPE, 0o755, uid)
             add(f"home/{user}/.config/pulse", tarfile.DIRTYPE, 0o700, uid)
             add(
@@ -459,7 +528,9 @@ class Seat:
         return container
 
     def _run(self, role: str, **kwargs: Any) -> Container:
-        container = self._create(role, **kwargs)
+        return self._start(role, self._create(role, **kwargs))
+
+    def _start(self, role: str, container: Container) -> Container:
         try:
             container.start()
         except docker.errors.APIError as exc:
@@ -585,6 +656,17 @@ def kept_volume(volume: Volume) -> bool:
     return (volume.attrs.get("Labels") or {}).get(KEEP) == "true" or (
         volume.name == SQUID_CACHE_VOLUME
     )
+
+
+def _tar(files: list[tuple[str, bytes]]) -> bytes:
+    """A tar of root-owned, world-readable files, for put_archive at /."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in files:
+            info = tarfile.TarInfo(name)
+            info.mode, info.size, info.mtime = 0o644, len(data), int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def _port_open(host: str, port: int) -> bool:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from docker import DockerClient
 
 from conftest import ROOT, SuiteRun
 from seatcheck.images import ImageBuilder
@@ -35,6 +37,10 @@ class Fault:
     node: tuple[int, int] | None = None  # (mode, gid) of a device node the profile passes
     tolerate: tuple[str, ...] = ()  # other checks allowed to fail: they need the broken part
     why: str = ""  # why those others depend on it
+    # role -> Dockerfile lines appended to a copy of the shipped recipe; the run builds it
+    # (its images tagged seatcheck-test/<name>/<role>, the shipped base image under them)
+    recipes: dict[str, str] = field(default_factory=dict)
+    own_state: bool = False  # the run keeps build records in a state folder of its own
 
 
 FAULTS = [
@@ -125,6 +131,10 @@ FAULTS = [
             "test_ipc_mit_shm",
             "test_x11_client_without_network",
             "test_x11_gl_pixels",
+            # the cache's client is the shell app (python3, apt as a seat app has it)
+            "test_squid_second_fetch_is_a_hit",
+            "test_squid_index_files_never_stale",
+            "test_squid_refuses_clients_outside_seat",
         ),  # fmt: skip
         why="no app container can join a private IPC namespace, so nothing that needs an app runs",
     ),
@@ -207,6 +217,49 @@ FAULTS = [
         message=r"expected host paths bound into the seat to keep their labels; found "
         r"/dev/seatcheck-fault-\w+: none -> system_u:object_r:container_file_t:s0",
     ),
+    Fault(
+        "squid-not-rpmcache",
+        plugin="squid_alias_missing",
+        failing=("test_squid_answers[gnome]", "test_squid_answers[shell]"),
+        message=r"expected apt-get update in the gnome container to fetch its index files "
+        r"through http://rpmcache:3128; found .*rpmcache",
+        tolerate=("test_squid_second_fetch_is_a_hit", "test_squid_index_files_never_stale"),
+        why="they reach the cache by the same name",
+    ),
+    Fault(
+        "squid-stores-nothing",
+        images={"squid": "RUN echo 'cache deny all' >> /etc/squid/squid.conf"},
+        failing=("test_squid_second_fetch_is_a_hit",),
+        message=r"expected the second fetch of \S+/hello_\S+\.deb through rpmcache to be "
+        r"served from the cache \(TCP_HIT or TCP_MEM_HIT\); found TCP_MISS/200",
+    ),
+    Fault(
+        "squid-index-files-cached",
+        # Without the index rule, squid's default heuristic keeps an hour-old InRelease fresh.
+        images={"squid": "RUN sed -i '/(dists|repodata)/d' /etc/squid/squid.conf"},
+        failing=("test_squid_index_files_never_stale",),
+        message=r"expected InRelease fetched through rpmcache after the mirror changed to be "
+        r"the new one \(Version: 2\); found HTTP 200.*Version: 1.*TCP_(MEM_)?HIT",
+    ),
+    Fault(
+        "squid-open-to-all",
+        images={
+            "squid": "RUN sed -i 's/^http_access allow seat_clients$/http_access allow all/' "
+            "/etc/squid/squid.conf"
+        },
+        failing=("test_squid_refuses_clients_outside_seat",),
+        message=r"expected squid to refuse a client on \S+ outside the seat network "
+        r"[0-9./]+ \(HTTP 403\); found HTTP 200",
+    ),
+    Fault(
+        "build-bypasses-cache",
+        plugin="build_bypasses_cache",
+        recipes={"shell": "RUN apt-get update && apt-get install -y --no-install-recommends hello"},
+        own_state=True,
+        failing=("test_squid_build_hit_ratio_in_report",),
+        message=r"expected the last image build \(shell, \S+\) to fetch its packages through "
+        r"the cache; found [1-9]\d* apt fetches and 0 requests at squid \(proxy: None\)",
+    ),
 ]
 
 
@@ -236,16 +289,46 @@ def device_profile(tmp_path: Path) -> Iterator[Callable[[int, int], Path]]:
         node.unlink(missing_ok=True)
 
 
+def _recipes_copy(target: Path, extra: dict[str, str]) -> Path:
+    """The shipped recipes, with lines appended to some roles' Dockerfiles."""
+    shutil.copytree(ROOT / "dockerfiles", target)
+    for role, lines in extra.items():
+        with (target / role / "Dockerfile").open("a") as fh:
+            fh.write(f"\n{lines}\n")
+    return target
+
+
+def _untag(client: DockerClient, prefix: str) -> None:
+    """Remove the tags a fault's run made (the images the shipped tags share stay)."""
+    for image in client.images.list():
+        for tag in image.tags:
+            if tag.startswith(prefix + "/"):
+                client.images.remove(tag)
+
+
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_fault_makes_its_check_fail(
     fault: Fault,
+    request: pytest.FixtureRequest,
     builder: ImageBuilder,
     build_image: Callable[[str, str], str],
     run_suite: Callable[..., SuiteRun],
     device_profile: Callable[[int, int], Path],
+    client: DockerClient,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     args: list[str] = []
+    if fault.recipes:
+        prefix = f"seatcheck-test/{fault.name}"
+        args += [
+            f"--seatcheck-dockerfiles={_recipes_copy(tmp_path / 'dockerfiles', fault.recipes)}",
+            f"--seatcheck-tag-prefix={prefix}",
+            f"--seatcheck-base-image={builder.base_image()}",
+        ]
+        request.addfinalizer(lambda: _untag(client, prefix))
+    if fault.own_state:
+        monkeypatch.setenv("SEATCHECK_STATE_DIR", str(tmp_path / "state"))
     for role, lines in fault.images.items():
         shipped = builder.role_image(role)
         tag = build_image(

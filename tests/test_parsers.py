@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from seatcheck.probes import gids, glx, net, selinux, x11
+from seatcheck import cache, reports
+from seatcheck.probes import gids, glx, net, selinux, squid, x11
 
 DATA = Path(__file__).parent / "data"
 
@@ -116,3 +117,76 @@ def test_getent_and_socket_stat() -> None:
     )
     with pytest.raises(ValueError):
         x11.parse_socket_stat("stat: cannot statx\n")
+
+
+def test_squid_access_log_hits_and_bytes() -> None:
+    entries = squid.parse_access_log((DATA / "squid-access.log").read_text())
+    assert len(entries) == 7
+    first, hit, denied = entries[2], entries[5], entries[6]
+    assert (first.action, first.status, first.is_package, first.from_cache) == (
+        "TCP_MISS", 200, True, False,
+    )  # fmt: skip
+    assert hit.action == "TCP_MEM_HIT" and hit.from_cache and hit.is_package
+    assert not entries[3].from_cache  # TCP_REFRESH_MODIFIED: the origin sent a new body
+    assert denied.action == "TCP_DENIED" and denied.status == 403
+    stats = squid.summarize(entries)
+    assert (stats.requests, stats.hits, stats.denied) == (6, 1, 1)
+    assert (stats.package_bytes, stats.package_bytes_from_cache) == (53349 + 53355, 53355)
+    assert stats.hit_ratio == pytest.approx(1 / 6)
+    assert stats.package_byte_share == pytest.approx(53355 / (53349 + 53355))
+    assert "1/6 requests from the cache" in stats.describe()
+
+
+def test_squid_unmodified_revalidation_counts_as_served_from_cache() -> None:
+    line = (
+        "1795839860.000 3 172.18.0.4 TCP_REFRESH_UNMODIFIED/200 151318 GET "
+        "http://deb.debian.org/debian/dists/bookworm/InRelease - HIER_DIRECT/203.0.113.80 -"
+    )
+    (entry,) = squid.parse_access_log(line + "\nnot a log line\n")
+    assert entry.from_cache and not entry.is_package
+
+
+def test_apt_fetches_in_build_output() -> None:
+    output = (DATA / "apt-build-output.txt").read_text()
+    assert cache.apt_fetches(output) == 4
+    assert cache.apt_fetch_seconds(output) == 1
+    assert cache.apt_fetch_seconds("Fetched 280 MB in 1min 3s (4430 kB/s)") == 63
+
+
+def test_build_record_that_bypassed_the_cache() -> None:
+    direct = cache.BuildRecord(
+        role="shell", tag="seatcheck/shell:latest", image_id="sha256:ab", started="t",
+        seconds=3.0, proxy=None, apt_fetches=4,
+    )  # fmt: skip
+    assert direct.bypassed_cache() and "not through the cache" in direct.describe()
+    stats = squid.summarize(squid.parse_access_log((DATA / "squid-access.log").read_text()))
+    proxied = cache.BuildRecord(
+        role="shell", tag="seatcheck/shell:latest", image_id="sha256:ab", started="t",
+        seconds=3.0, proxy="http://172.18.0.2:3128", apt_fetches=4, cache=stats.as_dict(),
+    )  # fmt: skip
+    assert not proxied.bypassed_cache() and proxied.hit_ratio == pytest.approx(1 / 6)
+    assert reports.hit_ratio_text(proxied.as_dict()) == "hit ratio 16.7 % (1/6)"
+    assert reports.hit_ratio_text(direct.as_dict()) == "not through the cache"
+
+
+def test_last_build_is_the_newest_that_fetched_while_the_cache_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEATCHECK_STATE_DIR", str(tmp_path))
+
+    def keep(role: str, started: str, fetches: int, running: bool) -> None:
+        cache.save_record(
+            cache.BuildRecord(
+                role=role, tag=f"seatcheck/{role}:latest", image_id=f"sha256:{role}",
+                started=started, seconds=1.0, proxy="http://172.18.0.2:3128" if running else None,
+                apt_fetches=fetches, cache={"requests": fetches}, cache_running=running,
+            )
+        )  # fmt: skip
+
+    assert cache.last_build() is None
+    keep("base", "2026-11-28T04:00:00Z", 120, running=False)  # before the cache existed
+    keep("gnome", "2026-11-28T04:02:00Z", 424, running=True)
+    keep("squid", "2026-11-28T04:03:00Z", 30, running=False)  # the cache's own image
+    keep("shell", "2026-11-28T04:04:00Z", 0, running=True)  # all from the layer cache
+    last = cache.last_build()
+    assert last is not None and last.role == "gnome"

@@ -6,5 +6,6 @@ from suites.checks.glx import *  # noqa: F403
 from suites.checks.ipc import *  # noqa: F403
 from suites.checks.pulse import *  # noqa: F403
 from suites.checks.selinux import *  # noqa: F403
+from suites.checks.squid import *  # noqa: F403
 from suites.checks.teardown import *  # noqa: F403
 from suites.checks.x11 import *  # noqa: F403

@@ -1,0 +1,176 @@
+"""The package cache (the recipe's squid, reached as rpmcache): it answers the seat's
+containers, serves a second fetch from its store, never serves apt's index files stale,
+refuses clients from outside the seat's network, and the last build's hit ratio is reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+
+import pytest
+from docker.models.containers import Container
+
+from seatcheck import cache, execs, reports, roles
+from seatcheck.probes import squid as squid_probe
+from seatcheck.topology import Seat
+
+from .common import Record
+
+PACKAGE = "hello"  # a small package every Debian mirror has
+MIRROR_PORT = 8080
+
+
+@pytest.mark.parametrize("role", [roles.GNOME, roles.SHELL])
+def test_squid_answers(seat: Seat, squid: Container, role: str, record_property: Record) -> None:
+    """A run-time install's first step (apt-get update) goes through rpmcache and works."""
+    container = seat.gnome() if role == roles.GNOME else seat.app(role)
+    mark = squid_probe.log_mark(squid)
+    result = execs.run(container, ["apt-get", "update"], timeout=120)
+    address = seat.address_of(container)
+    mine = [e for e in squid_probe.entries_since(squid, mark) if e.client == address]
+    record_property("squid_entries", [e.describe() for e in mine])
+    served = [e for e in mine if e.action != "TCP_DENIED" and 200 <= e.status < 400]
+    assert result.ok and served, (
+        f"expected apt-get update in the {role} container to fetch its index files through "
+        f"{cache.RUNTIME_PROXY}; found {result.describe()}; squid logged "
+        + ("; ".join(e.describe() for e in mine[:3]) or "nothing from that container")
+    )
+
+
+def test_squid_second_fetch_is_a_hit(seat: Seat, squid: Container, record_property: Record) -> None:
+    shell = seat.app(roles.SHELL)
+    script = (
+        "apt-get update -qq >/dev/null && for i in 1 2; do d=$(mktemp -d) && cd $d && "
+        f"apt-get download -q {PACKAGE} >/dev/null && ls; done"
+    )
+    mark = squid_probe.log_mark(squid)
+    result = execs.shell(shell, script, timeout=120)
+    assert result.ok, (
+        f"expected apt-get download {PACKAGE} to work in shell; found {result.describe()}"
+    )
+    address = seat.address_of(shell)
+    fetches = [
+        e for e in squid_probe.entries_since(squid, mark)
+        if e.client == address and f"/{PACKAGE}_" in e.url and e.is_package
+    ]  # fmt: skip
+    record_property("fetches", [e.describe() for e in fetches])
+    assert len(fetches) >= 2, (
+        f"expected squid to log both fetches of {PACKAGE}; found {len(fetches)}: "
+        + "; ".join(e.describe() for e in fetches)
+    )
+    first, second = fetches[-2], fetches[-1]
+    assert second.from_cache, (
+        f"expected the second fetch of {second.url} through rpmcache to be served from the "
+        f"cache (TCP_HIT or TCP_MEM_HIT); found {second.action}/{second.status} "
+        f"(first fetch: {first.action}/{first.status})"
+    )
+
+
+def test_squid_index_files_never_stale(
+    seat: Seat, squid: Container, record_property: Record
+) -> None:
+    """A mirror changes its InRelease: a fetch through the cache gets the new one at once (a
+    stale InRelease next to fresh by-hash files is apt's "hash sum mismatch")."""
+    shell = seat.app(roles.SHELL)
+    dists = "/srv/debian/dists/seat"
+    mirror = seat.sidecar(
+        "mirror", seat.images.role_image(roles.SHELL),
+        ["sh", "-c", f"mkdir -p {dists} && exec python3 -m http.server {MIRROR_PORT} -d /srv"],
+    )  # fmt: skip
+    try:
+        url = f"http://{seat.address_of(mirror)}:{MIRROR_PORT}/debian/dists/seat/InRelease"
+        token = secrets.token_hex(4)
+
+        def publish(version: int, age: int) -> None:
+            # The mirror's file, with a modification time ``age`` seconds in the past.
+            stamp = int(time.time()) - age
+            body = f"Origin: seatcheck-{token}\\nVersion: {version}\\n"
+            res = execs.shell(
+                mirror,
+                f"printf '{body}' > {dists}/InRelease.new && touch -d @{stamp} "
+                f"{dists}/InRelease.new && mv {dists}/InRelease.new {dists}/InRelease",
+            )
+            assert res.ok, f"expected to publish InRelease on the test mirror; {res.describe()}"
+
+        publish(1, age=3600)
+        first = _fetch_when_up(shell, url)
+        assert first.status == 200 and "Version: 1" in first.body, (
+            f"expected the test mirror's InRelease (Version: 1) through rpmcache; found "
+            f"{first.describe()}"
+        )
+        mark = squid_probe.log_mark(squid)
+        publish(2, age=60)
+        second = squid_probe.fetch(shell, url, cache.RUNTIME_PROXY)
+        logged = [e.describe() for e in squid_probe.entries_since(squid, mark) if e.url == url]
+        record_property("refetch", {"fetch": second.describe(), "squid": logged})
+        assert second.status == 200 and "Version: 2" in second.body, (
+            "expected InRelease fetched through rpmcache after the mirror changed to be the "
+            f"new one (Version: 2); found {second.describe()} with body {second.body!r}; "
+            f"squid logged {'; '.join(logged) or 'nothing'}"
+        )
+    finally:
+        mirror.remove(force=True)
+
+
+def _fetch_when_up(container: Container, url: str) -> squid_probe.Fetch:
+    """The first fetch from a mirror that has just started (it may need a moment)."""
+    deadline = time.monotonic() + 15
+    while True:
+        found = squid_probe.fetch(container, url, cache.RUNTIME_PROXY)
+        if found.status not in (0, 502, 503) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def test_squid_refuses_clients_outside_seat(
+    seat: Seat, squid: Container, record_property: Record
+) -> None:
+    """squid also gets an address on a network apart from the seat's; a client there must be
+    refused, though nothing but squid's own rule stands in its way."""
+    outside = seat.extra_network("outside")
+    try:
+        outside.connect(squid)
+        squid.reload()
+        address = squid.attrs["NetworkSettings"]["Networks"][outside.name]["IPAddress"]
+        url = f"{seat.config.base.mirror}/dists/{seat.config.base.suite}/InRelease"
+        command, env = squid_probe.fetch_command(url, f"http://{address}:{cache.PORT}")
+        result = seat.oneshot(
+            roles.SHELL, command, network_mode=outside.name, environment=env, timeout=30
+        )
+        found = squid_probe.parse_fetch(url, result.stdout)
+        record_property("outside_fetch", found.describe())
+        assert found.status == 403, (
+            f"expected squid to refuse a client on {outside.name} outside the seat network "
+            f"{', '.join(seat.network_subnets())} (HTTP 403); found {found.describe()}"
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            outside.disconnect(squid, force=True)
+        with contextlib.suppress(Exception):
+            outside.remove()
+
+
+def test_squid_build_hit_ratio_in_report(
+    seat: Seat, squid: Container, record_property: Record
+) -> None:
+    facts = {**seat.facts, "package_cache": seat.cache_facts()}
+    last = facts["package_cache"]["last_build"]
+    record_property("last_build", last)
+    assert last is not None, (
+        "expected a record of the last image build that fetched packages; found none in "
+        f"{cache.builds_dir()} (images built before seatcheck kept build records must be "
+        "rebuilt once)"
+    )
+    assert last["proxy"] and last["cache"].get("requests"), (
+        f"expected the last image build ({last['role']}, {last['started']}) to fetch its "
+        f"packages through the cache; found {last['apt_fetches']} apt fetches and "
+        f"{last['cache'].get('requests', 0)} requests at squid (proxy: {last['proxy']})"
+    )
+    page = reports.render_run(facts, [], [], {})
+    shown = reports.hit_ratio_text(last)
+    assert shown in page, (
+        f"expected the run report to show the last build's hit ratio ({shown}); found a "
+        "report without it"
+    )
