@@ -232,7 +232,7 @@ class Seat:
                 net.name: self.client.api.create_endpoint_config(aliases=[cache.RPMCACHE])
             },
         )
-        ip = self._ip(container)
+        ip = self.address_of(container)
         self._wait(roles.SQUID, container, lambda: _port_open(ip, SQUID_PORT), 60, "port 3128")
         self.facts["squid"] = {"address": f"{ip}:{SQUID_PORT}", "volume": volume.name}
         # From here on, every image build goes through the cache.
@@ -251,7 +251,7 @@ class Seat:
             if role == roles.SQUID:
                 continue
             with contextlib.suppress(docker.errors.DockerException, KeyError):
-                found.add(self._ip(container))
+                found.add(self.address_of(container))
         return found
 
     def _cache_volume(self) -> Volume:
@@ -266,7 +266,7 @@ class Seat:
     @property
     def squid_address(self) -> str:
         """squid's address on the seat network."""
-        return self._ip(self.squid())
+        return self.address_of(self.squid())
 
     def cache_facts(self) -> dict[str, Any]:
         """The report's package-cache section: the squid, this run's builds, the last build."""
@@ -277,9 +277,6 @@ class Seat:
             "builds": [r.as_dict() for r in self.images.records],
             "last_build": last.as_dict() if last else None,
         }
-
-    def _ip(self, container: Container) -> str:
-        return self.address_of(container)
 
     def address_of(self, container: Container) -> str:
         """The container's address on the seat network: a container that joined another's
@@ -338,7 +335,7 @@ class Seat:
             **self._device_args(),
             **self._privilege_args(),
         )
-        container.put_archive("/", _tar([(cache.APT_PROXY_CONF, cache.apt_proxy_conf())]))
+        container.put_archive("/", _tar([_Entry(cache.APT_PROXY_CONF, cache.apt_proxy_conf())]))
         self._start(roles.GNOME, container)
         self._wait(
             roles.GNOME, container, self._shell_owns_screen, GNOME_READY_TIMEOUT,
@@ -479,25 +476,17 @@ class Seat:
 
     def _app_overlay(self, pulse: PulseRuntime) -> bytes:
         user, uid = self.config.seat_user, self.config.seat_uid
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-
-            def add(name: str, kind: bytes, mode: int, owner: int, data: bytes = b"",
-                    link: str = "") -> None:  # fmt: skip
-                info = tarfile.TarInfo(name)
-                info.type, info.mode, info.uid, info.gid = kind, mode, owner, owner
-                info.linkname, info.size, info.mtime = link, len(data), int(time.time())
-                tar.addfile(info, io.BytesIO(data) if data else None)
-
-            add("etc/machine-id", tarfile.REGTYPE, 0o444, 0, (pulse.machine_id + "\n").encode())
-            add(cache.APT_PROXY_CONF, tarfile.REGTYPE, 0o644, 0, cache.apt_proxy_conf())
-            add(f"home/{user}/.config", tarfile.DIRTYPE, 0o755, uid)
-            add(f"home/{user}/.config/pulse", tarfile.DIRTYPE, 0o700, uid)
-            add(
-                f"home/{user}/.config/pulse/{pulse.machine_id}-runtime",
-                tarfile.SYMTYPE, 0o777, uid, link=pulse.runtime_dir,
-            )  # fmt: skip
-        return buf.getvalue()
+        pulse_dir = f"home/{user}/.config/pulse"
+        return _tar([
+            _Entry("etc/machine-id", (pulse.machine_id + "\n").encode(), mode=0o444),
+            _Entry(cache.APT_PROXY_CONF, cache.apt_proxy_conf()),
+            _Entry(f"home/{user}/.config", kind=tarfile.DIRTYPE, mode=0o755, owner=uid),
+            _Entry(pulse_dir, kind=tarfile.DIRTYPE, mode=0o700, owner=uid),
+            _Entry(
+                f"{pulse_dir}/{pulse.machine_id}-runtime", kind=tarfile.SYMTYPE, mode=0o777,
+                owner=uid, link=pulse.runtime_dir,
+            ),
+        ])  # fmt: skip
 
     # -- creating and waiting ----------------------------------------------------------------
     def _create(self, role: str, **kwargs: Any) -> Container:
@@ -658,14 +647,26 @@ def kept_volume(volume: Volume) -> bool:
     )
 
 
-def _tar(files: list[tuple[str, bytes]]) -> bytes:
-    """A tar of root-owned, world-readable files, for put_archive at /."""
+@dataclass(frozen=True)
+class _Entry:
+    """One file, directory or link of an archive put into a container at /."""
+
+    name: str
+    data: bytes = b""
+    kind: bytes = tarfile.REGTYPE
+    mode: int = 0o644
+    owner: int = 0  # uid and gid
+    link: str = ""
+
+
+def _tar(entries: list[_Entry]) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files:
-            info = tarfile.TarInfo(name)
-            info.mode, info.size, info.mtime = 0o644, len(data), int(time.time())
-            tar.addfile(info, io.BytesIO(data))
+        for e in entries:
+            info = tarfile.TarInfo(e.name)
+            info.type, info.mode, info.uid, info.gid = e.kind, e.mode, e.owner, e.owner
+            info.linkname, info.size, info.mtime = e.link, len(e.data), int(time.time())
+            tar.addfile(info, io.BytesIO(e.data) if e.data else None)
     return buf.getvalue()
 
 
