@@ -92,6 +92,17 @@ def read_vt(vt: int) -> VtState:
         os.close(fd)
 
 
+def allocated_vts(sysfs: Path = Path("/sys/class/vc")) -> set[int]:
+    """The VTs the kernel has allocated (each has a ``vcsN`` screen device); reading their
+    state needs no write and allocates nothing new."""
+    found = set()
+    for entry in sysfs.glob("vcs*") if sysfs.is_dir() else []:
+        match = re.fullmatch(r"vcs(\d+)", entry.name)
+        if match and int(match.group(1)) > 0:
+            found.add(int(match.group(1)))
+    return found
+
+
 def vts_of_devices(devices: list[str] | tuple[str, ...]) -> set[int]:
     """The VTs a seat can touch through the device nodes it is given."""
     found = set()

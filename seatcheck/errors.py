@@ -23,6 +23,11 @@ class ImageError(SeatcheckError):
     """A base image or role image could not be made or found."""
 
 
+class ProbeError(SeatcheckError):
+    """A probe could not measure what it was asked to (its command failed, its evidence is
+    unreadable). A check that meets one errors with the probe's output: no evidence, no pass."""
+
+
 class SetupError(SeatcheckError):
     """Standing up one role of the seat failed.
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from docker.models.containers import Container
 
+from .errors import ProbeError
+
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -67,3 +69,12 @@ def run(
 
 def shell(container: Container, script: str, **kwargs: object) -> ExecResult:
     return run(container, ["sh", "-c", script], **kwargs)  # type: ignore[arg-type]
+
+
+def check(container: Container, command: Sequence[str], **kwargs: object) -> ExecResult:
+    """``run`` for probes: a command that fails raises ``ProbeError`` with its output, so a
+    check never reads an empty answer as evidence."""
+    result = run(container, command, **kwargs)  # type: ignore[arg-type]
+    if not result.ok:
+        raise ProbeError(f"probe failed in {container.name}: {result.describe()}")
+    return result

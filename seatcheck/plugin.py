@@ -235,6 +235,9 @@ def pytest_runtest_makereport(
             item.session.shouldstop = f"the seat could not be stood up ({error.role})"
     if report.when == "call" or report.outcome != "passed":
         state.results.append(reports.result_of(report))
+    if report.when == "call" and state.seat is not None:
+        name = item.nodeid.split("::")[-1]
+        state.seat.timeline.add(name, "check", report.start, report.stop, report.passed)
     return report
 
 
@@ -252,6 +255,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except Exception as exc:  # the report is still written without the host manifest
         seat.facts["host"] = {"error": str(exc)}
     seat.facts["package_cache"] = seat.cache_facts()
+    seat.facts["timeline"] = seat.timeline.as_list()
     reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
     reports.write_index(seat.config.reports_dir)
     if state.leftovers:

@@ -26,6 +26,15 @@ class GlxExpectation:
 
 
 @dataclass(frozen=True)
+class ChromeExpectation:
+    """What chromium must report of its own GPU (DevTools ``SystemInfo.getInfo``)."""
+
+    renderers: tuple[str, ...] = ()  # its GL renderer must contain one of these
+    forbidden_renderers: tuple[str, ...] = ("SwiftShader",)  # its software fallback
+    gpu_compositing: bool = True
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -34,7 +43,9 @@ class Profile:
     gpu_devices: tuple[str, ...] = ()
     sound_devices: tuple[str, ...] = ()
     sink: str = "null"
+    apps: tuple[str, ...] = ("chrome", "vlc", "shell")  # app roles, each with a driver
     glx: GlxExpectation = field(default_factory=GlxExpectation)
+    chrome: ChromeExpectation = field(default_factory=ChromeExpectation)
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -102,6 +113,15 @@ def parse(text: str, path: Path) -> Profile:
     sink = _take(seat, "sink", str, f"{where} [seat]", "null")
     if sink not in SINKS:
         raise ProfileError(f"{where} [seat]: sink {sink!r} is not one of {SINKS}")
+    apps = _take(seat, "apps", tuple, f"{where} [seat]", Profile.apps)
+    from .drivers import DRIVERS  # each app role is exercised through its own program
+
+    for app in apps:
+        if app not in DRIVERS:
+            raise ProfileError(
+                f"{where} [seat]: app role {app!r} has no driver to exercise its program "
+                f"(roles with one: {', '.join(DRIVERS)})"
+            )
     for dev in gpu + sound:
         if not dev.startswith("/dev/"):
             raise ProfileError(f"{where} [seat]: device {dev!r} is not under /dev")
@@ -115,6 +135,14 @@ def parse(text: str, path: Path) -> Profile:
         vendor=_take(glx_t, "vendor", str, f"{where} [expect.glx]", ""),
     )
     _no_leftovers(glx_t, f"{where} [expect.glx]")
+    chrome_t = _table(expect, "chrome", f"{where} [expect]")
+    cw = f"{where} [expect.chrome]"
+    chrome = ChromeExpectation(
+        renderers=_take(chrome_t, "renderers", tuple, cw, ()),
+        forbidden_renderers=_take(chrome_t, "forbidden_renderers", tuple, cw, ("SwiftShader",)),
+        gpu_compositing=_take(chrome_t, "gpu_compositing", bool, cw, True),
+    )
+    _no_leftovers(chrome_t, cw)
     _no_leftovers(expect, f"{where} [expect]")
     _no_leftovers(doc, where)
     return Profile(
@@ -125,7 +153,9 @@ def parse(text: str, path: Path) -> Profile:
         gpu_devices=gpu,
         sound_devices=sound,
         sink=sink,
+        apps=apps,
         glx=glx,
+        chrome=chrome,
     )
 
 

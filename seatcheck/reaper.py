@@ -44,12 +44,23 @@ class Watchdog:
         self.write_fd = -1
 
 
-def start_watchdog(session: str, log: Path) -> Watchdog:
+def start_watchdog(session: str, log: Path, profile: str = "") -> Watchdog:
     read_fd, write_fd = os.pipe()  # both ends are non-inheritable unless passed on purpose
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "seatcheck.reaper", "watch", session, str(read_fd)],
+            [
+                sys.executable,
+                "-m",
+                "seatcheck.reaper",
+                "watch",
+                session,
+                str(read_fd),
+                "--run-dir",
+                str(log.parent),
+                "--profile",
+                profile,
+            ],  # fmt: skip
             pass_fds=(read_fd,),
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -110,7 +121,42 @@ def sweep(
     return reaped
 
 
-def _watch(session: str, fd: int) -> int:
+def record_aborted(
+    run_dir: Path, session: str, profile: str, reaped: list[str], failed: list[str]
+) -> None:
+    """A run that died leaves a result saying so, unless it wrote its own: the record and the
+    matrix show it as aborted instead of losing it."""
+    import json
+    import platform
+    import socket
+
+    from . import host, reports
+
+    if (run_dir / "results.json").exists():
+        return
+    facts = {
+        "run_id": session,
+        "profile": profile,
+        "host": {
+            "hostname": socket.gethostname(),
+            "kernel": platform.release(),
+            "gpus": [vars(g) for g in host.gpus()],
+        },
+    }
+    summary = {
+        "run_id": session,
+        "profile": profile,
+        "machine": reports.machine_key(facts),
+        "aborted": True,
+        "reaped": reaped,
+        "leftovers": failed,
+        "results": [],
+    }
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+
+def _watch(session: str, fd: int, run_dir: Path | None = None, profile: str = "") -> int:
     data = b""
     while True:
         try:
@@ -122,11 +168,19 @@ def _watch(session: str, fd: int) -> int:
         return 0
     stamp = time.strftime("%H:%M:%S")
     print(f"{stamp} run {session} ended without teardown: reaping", flush=True)
+    reaped: list[str] = []
     try:
-        failed = reap_session(engine.connect(), session)
+        client = engine.connect()
+        from .topology import leftovers
+
+        reaped = leftovers(client, session)
+        failed = reap_session(client, session)
     except docker.errors.DockerException as exc:
         failed = [str(exc)]
     print(f"{time.strftime('%H:%M:%S')} reaped {session}; left: {failed or 'nothing'}", flush=True)
+    if run_dir is not None:
+        with contextlib.suppress(OSError):
+            record_aborted(run_dir, session, profile, reaped, failed)
     return 1 if failed else 0
 
 
@@ -136,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     watch = sub.add_parser("watch")
     watch.add_argument("session")
     watch.add_argument("fd", type=int)
+    watch.add_argument("--run-dir", type=Path, default=None)
+    watch.add_argument("--profile", default="")
     args = parser.parse_args(argv)
-    return _watch(args.session, args.fd)
+    return _watch(args.session, args.fd, args.run_dir, args.profile)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ def write_run(
         "machine": machine_key(facts),
         "results": results,
         "leftovers": leftovers,
+        "timeline": facts.get("timeline") or [],
     }
     (run_dir / "results.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     images = {
@@ -174,6 +175,50 @@ def _package_cache(facts: dict[str, Any]) -> str:
     return _table(rows)
 
 
+def timeline_rows(phases: list[dict[str, Any]], slowest: int = 5) -> list[dict[str, Any]]:
+    """The timeline a person reads: every seat phase, the checks summed per family (from the
+    first one's start to the last one's end), and the slowest checks."""
+    rows = [p for p in phases if p.get("kind") != "check"]
+    checks = [p for p in phases if p.get("kind") == "check"]
+    families: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in checks:
+        families[family_of("::" + str(p["name"]))].append(p)
+    for family, items in families.items():
+        start = min(float(p["start_s"]) for p in items)
+        end = max(float(p["start_s"]) + float(p["seconds"]) for p in items)
+        rows.append({
+            "name": f"checks test_{family}_ ({len(items)}, {sum(p['seconds'] for p in items):.1f}"
+            " s of check time)",
+            "kind": "checks", "start_s": start, "seconds": round(end - start, 3),
+            "ok": all(p.get("ok", True) for p in items),
+        })  # fmt: skip
+    for p in sorted(checks, key=lambda p: -float(p["seconds"]))[:slowest]:
+        rows.append({**p, "name": f"slowest check: {p['name']}"})
+    return sorted(rows, key=lambda p: float(p["start_s"]))
+
+
+def _timeline(phases: list[dict[str, Any]]) -> str:
+    if not phases:
+        return "<p>none recorded</p>"
+    esc = html.escape
+    total = max(float(p["start_s"]) + float(p["seconds"]) for p in phases) or 1.0
+    rows = []
+    for p in timeline_rows(phases):
+        left = 100 * float(p["start_s"]) / total
+        width = max(0.3, 100 * float(p["seconds"]) / total)
+        colour = "#6a6" if p.get("ok", True) else "#c55"
+        rows.append(
+            f"<tr><td>{esc(str(p['name']))}</td><td>{float(p['start_s']):.1f}</td>"
+            f"<td>{float(p['seconds']):.1f}</td><td style='width:40%'><div style='position:"
+            f"relative;height:10px;background:#eee'><div style='position:absolute;left:"
+            f"{left:.1f}%;width:{width:.1f}%;height:10px;background:{colour}'></div></div></td></tr>"
+        )
+    return (
+        f"<p>run total {total:.1f} s</p><table><tr><th>phase</th><th>at (s)</th>"
+        f"<th>took (s)</th><th>against the run</th></tr>{''.join(rows)}</table>"
+    )
+
+
 def render_run(
     facts: dict[str, Any],
     results: list[dict[str, Any]],
@@ -189,6 +234,7 @@ def render_run(
     for r in results:
         by_family[family_of(r["test"])].append(r)
     sections = []
+    family_verdicts = family_outcomes(results)
     for family in sorted(by_family, key=lambda f: (FAMILIES + (f,)).index(f)):
         rows = "".join(
             f"<tr class='{esc(r['outcome'])}'><td>{esc(r['test'].split('::')[-1])}</td>"
@@ -204,7 +250,8 @@ def render_run(
             for r in by_family[family]
         )
         sections.append(
-            f"<h3>{esc(family)}</h3><table><tr><th>check</th><th>outcome</th>"
+            f"<h3>{esc(family)}: {esc(family_verdicts.get(family, ''))}</h3>"
+            "<table><tr><th>check</th><th>outcome</th>"
             f"<th>message and evidence</th></tr>{rows}</table>"
         )
     shots = "".join(
@@ -221,6 +268,7 @@ def render_run(
         f"<p class='verdict {verdict.lower()}'>{verdict}: {esc(tally)}</p>{left}"
         f"<h2>Host and images</h2>{_table(_manifest(facts))}"
         f"<h2>Package cache</h2>{_package_cache(facts)}"
+        f"<h2>Timeline</h2>{_timeline(facts.get('timeline') or [])}"
         f"<h2>Requirements</h2>{''.join(sections)}<h2>Screen</h2>{shots or '<p>none</p>'}"
         "<h2>All facts</h2><details><summary>facts.json</summary><pre>"
         f"{esc(json.dumps(facts, indent=1, default=str))}</pre></details></body></html>\n"
@@ -239,8 +287,14 @@ def load_runs(reports: Path) -> list[dict[str, Any]]:
     return runs
 
 
+NOT_APPLICABLE = "n/a"
+ABORTED = "aborted"
+
+
 def family_outcomes(results: list[dict[str, Any]]) -> dict[str, str]:
-    """Each requirement family's outcome in a run: failed beats passed beats skipped."""
+    """Each requirement family's outcome in a run: failed beats passed; a family none of whose
+    checks ran (all skipped: the evidence cannot exist on that machine) is ``n/a``, which is
+    not a pass."""
     rank = {"error": 3, "failed": 3, "passed": 2, "skipped": 1}
     found: dict[str, str] = {}
     for r in results:
@@ -248,7 +302,11 @@ def family_outcomes(results: list[dict[str, Any]]) -> dict[str, str]:
         outcome = "failed" if r["outcome"] == "error" else r["outcome"]
         if rank.get(outcome, 0) > rank.get(found.get(family, ""), 0):
             found[family] = outcome
-    return found
+    return {f: NOT_APPLICABLE if o == "skipped" else o for f, o in found.items()}
+
+
+def _css(outcome: str) -> str:
+    return {NOT_APPLICABLE: "skipped", ABORTED: "error"}.get(outcome, outcome)
 
 
 def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
@@ -268,9 +326,12 @@ def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
         chosen = sorted(rows[key], key=lambda r: str(r.get("run_id")))
         for run in chosen if history else chosen[-1:]:
             outcomes = family_outcomes(run.get("results") or [])
-            link = f"{run['dir']}/report.html"
+            if run.get("aborted"):  # the run died; its watchdog reaped it
+                outcomes = dict.fromkeys(FAMILIES, ABORTED)
+            page = "report.html" if not run.get("aborted") else "reaper.log"
+            link = f"{run['dir']}/{page}"
             cells = "".join(
-                f"<td class='{outcomes.get(f, 'skipped')}'><a href='{esc(link)}'>"
+                f"<td class='{_css(outcomes.get(f, 'skipped'))}'><a href='{esc(link)}'>"
                 f"{esc(outcomes.get(f, '—'))}</a></td>"
                 for f in FAMILIES
             )

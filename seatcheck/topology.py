@@ -27,10 +27,12 @@ from docker.models.volumes import Volume
 from . import cache, capabilities, console, execs, reaper, roles
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
+from .drivers import cleanup
 from .errors import SetupError
 from .images import ImageBuilder, Progress
 from .labels import KEEP, ROLE, SESSION, SQUID_CACHE_VOLUME, labels, session_filter
 from .probes import selinux, tmpdir, x11
+from .timeline import Timeline
 from .waits import WaitTimeout, wait_for
 
 SQUID_PORT = 3128
@@ -59,9 +61,11 @@ class TeardownReport:
     stale_tmp: list[str]  # leftovers of dead servers in common_tmp once the seat stopped
     console_before: console.ConsoleSnapshot | None
     console_after: console.ConsoleSnapshot | None
-    console_restored: list[str]  # what the restore changed
+    console_changed: list[str]  # what the stopped seat left different from before it started
+    console_restored: list[str]  # what the harness had to put back (evidence of a fault)
     console_problems: list[str]  # what still differs from the snapshot after the restore
-    getty: str | None  # `systemctl is-active getty@tty1` where the host runs systemd
+    getty_before: str | None  # `systemctl is-active getty@tty1` before the seat started
+    getty: str | None  # the same after teardown; None where the host runs no systemd
 
 
 def container_log_tail(container: Container, lines: int = LOG_TAIL) -> str:
@@ -104,6 +108,7 @@ class Seat:
         self.config = config
         self.progress = progress
         self.session = config.run_id
+        self.timeline = Timeline()
         self.images = ImageBuilder(client, config, progress, tag_prefix=config.tag_prefix)
         self.images.before_build = lambda role, kwargs: self.hooks.build_config(self, role, kwargs)
         self.privilege = privilege or capabilities.host_plan()
@@ -121,6 +126,7 @@ class Seat:
         self._failed: dict[str, SetupError] = {}
         self._watchdog: reaper.Watchdog | None = None
         self.console_before: console.ConsoleSnapshot | None = None
+        self.getty_before: str | None = None
         self.teardown_report: TeardownReport | None = None
         # Labels of the host paths bound into the seat, read before any container uses them.
         self.host_labels_before: dict[str, str] = {}
@@ -130,7 +136,8 @@ class Seat:
         return f"seatcheck-{self.session}-{role}"
 
     def _image(self, role: str) -> str:
-        ref = self.images.role_image(role)
+        with self.timeline.phase(f"image {role} (resolve or build)", "image"):
+            ref = self.images.role_image(role)
         self.facts["images"][role] = {"ref": ref, "id": self.images.digest(ref)}
         return ref
 
@@ -139,7 +146,8 @@ class Seat:
         """Before the first resource: a watchdog that reaps the session if this run dies."""
         if self._watchdog is None:
             log = self.config.run_dir / "reaper.log"
-            self._watchdog = reaper.start_watchdog(self.session, log)
+            with self.timeline.phase("watchdog start", "harness"):
+                self._watchdog = reaper.start_watchdog(self.session, log, self.config.profile.name)
             self.facts["watchdog_pid"] = self._watchdog.pid
 
     def network(self) -> Network:
@@ -180,7 +188,7 @@ class Seat:
                 f"volume {name} is in use by running container(s) {names}: stop them or name "
                 "another volume",
             )
-        cleared = tmpdir.clear_stale(Path(volume.attrs["Mountpoint"]))
+        cleared = cleanup.clear_stale(Path(volume.attrs["Mountpoint"]))
         if cleared:
             self.progress(f"[common_tmp] cleared what a dead seat left: {'; '.join(cleared)}")
         self.facts["common_tmp_cleared"] = cleared
@@ -207,7 +215,16 @@ class Seat:
         return self._containers.get(role)
 
     def squid(self) -> Container:
-        return self._memo(roles.SQUID) or self._remember_failure(roles.SQUID, self._start_squid)
+        return self._memo(roles.SQUID) or self._remember_failure(
+            roles.SQUID, self._timed(roles.SQUID, self._start_squid)
+        )
+
+    def _timed(self, role: str, start: Any) -> Any:
+        def run(*args: Any) -> Any:
+            with self.timeline.phase(f"{role}: create to ready", "container"):
+                return start(*args)
+
+        return run
 
     def _remember_failure(self, role: str, start: Any, *args: Any) -> Container:
         try:
@@ -304,7 +321,9 @@ class Seat:
         }
 
     def gnome(self) -> Container:
-        return self._memo(roles.GNOME) or self._remember_failure(roles.GNOME, self._start_gnome)
+        return self._memo(roles.GNOME) or self._remember_failure(
+            roles.GNOME, self._timed(roles.GNOME, self._start_gnome)
+        )
 
     def _host_bind_paths(self) -> list[str]:
         return ["/sys/fs/cgroup", *self.config.profile.devices]
@@ -337,13 +356,17 @@ class Seat:
         )
         container.put_archive("/", _tar([_Entry(cache.APT_PROXY_CONF, cache.apt_proxy_conf())]))
         self._start(roles.GNOME, container)
-        self._wait(
-            roles.GNOME, container, self._shell_owns_screen, GNOME_READY_TIMEOUT,
-            "GNOME Shell to own the screen",
-        )  # fmt: skip
-        self._pulse = self._wait(
-            roles.GNOME, container, self._pulse_runtime, 60, "the pulse server's socket"
-        )
+        with self.timeline.phase("gnome: X server's socket", "container"):
+            self._wait(roles.GNOME, container, self.x_socket.is_socket, 60, "the X socket")
+        with self.timeline.phase("gnome: Shell owns and paints the screen", "container"):
+            self._wait(
+                roles.GNOME, container, self._shell_owns_screen, GNOME_READY_TIMEOUT,
+                "GNOME Shell to own the screen",
+            )  # fmt: skip
+        with self.timeline.phase("gnome: pulse server's socket", "container"):
+            self._pulse = self._wait(
+                roles.GNOME, container, self._pulse_runtime, 60, "the pulse server's socket"
+            )
         self.facts["pulse"] = {"runtime_dir": self._pulse.runtime_dir}
         self._record_versions(container)
         self.hooks.container_started(self, roles.GNOME, container)
@@ -395,7 +418,9 @@ class Seat:
     def app(self, role: str) -> Container:
         if role not in roles.APP_ROLES:
             raise ValueError(f"{role!r} is not an app role")
-        return self._memo(role) or self._remember_failure(role, self._start_app, role)
+        return self._memo(role) or self._remember_failure(
+            role, self._timed(role, self._start_app), role
+        )
 
     def _start_app(self, role: str) -> Container:
         pulse = self.pulse
@@ -440,7 +465,7 @@ class Seat:
             err = container.logs(stdout=False, stderr=True).decode(errors="replace")
             return execs.ExecResult(tuple(command), int(code), out, err)
         finally:
-            container.remove(force=True)
+            container.remove(force=True, v=True)
 
     def sidecar(self, role: str, image: str, command: list[str], **kwargs: Any) -> Container:
         """A helper container on the seat network for one check (a test mirror, say). It is
@@ -545,6 +570,10 @@ class Seat:
         vts = console.vts_of_devices([d.split(":", 1)[0] for d in devices])
         if self.console_before is not None and vts <= set(self.console_before.vts):
             return
+        if self.console_before is None:  # the first container: every allocated VT, and getty
+            vts |= console.allocated_vts()
+            self.getty_before = console.getty_state()
+            self.facts["getty_before"] = self.getty_before
         known = set(self.console_before.vts) if self.console_before else set()
         self.console_before = console.snapshot(vts | known)
         console.save(self.session, self.console_before)
@@ -557,16 +586,26 @@ class Seat:
     def teardown(self) -> TeardownReport:
         """Stop the seat, note what it left in common_tmp, remove everything labelled with the
         session, put the console back (text mode, keyboard mode, then the active VT)."""
+        with self.timeline.phase("teardown", "teardown"):
+            return self._teardown()
+
+    def _teardown(self) -> TeardownReport:
         stale: list[str] = []
+        anonymous = anonymous_volumes(self.client, self.session)
         failed = remove_containers(self.client, self.session)
         if self._tmp is not None:  # the volume outlives its containers until the next step
             with contextlib.suppress(docker.errors.DockerException, OSError):
                 stale = tmpdir.stale_entries(self.tmp_path)
         failed += remove_session(self.client, self.session)
         restored: list[str] = []
+        changed: list[str] = []
         after = None
         problems: list[str] = []
         if self.console_before is not None:
+            # What the seat itself left, before the harness puts anything back.
+            changed = console.differences(
+                self.console_before, console.snapshot(set(self.console_before.vts))
+            )
             try:
                 restored = console.restore(self.console_before)
             except (OSError, TimeoutError) as exc:
@@ -577,14 +616,21 @@ class Seat:
                 console.forget(self.session)
         if self._watchdog is not None:
             self._watchdog.done()
+        left = leftovers(self.client, self.session)
+        for name, owner in anonymous.items():
+            with contextlib.suppress(docker.errors.NotFound):
+                self.client.volumes.get(name)
+                left.append(f"volume {name} (anonymous, of container {owner})")
         self.teardown_report = TeardownReport(
             failed=failed,
-            leftovers=leftovers(self.client, self.session),
+            leftovers=left,
             stale_tmp=stale,
             console_before=self.console_before,
             console_after=after,
+            console_changed=changed,
             console_restored=restored,
             console_problems=problems,
+            getty_before=self.getty_before,
             getty=console.getty_state(),
         )
         return self.teardown_report
@@ -600,12 +646,24 @@ def remove_containers(client: DockerClient, session: str, stop_timeout: int = 10
         try:
             if c.labels.get(ROLE) == roles.GNOME and c.status == "running" and stop_timeout:
                 c.stop(timeout=stop_timeout)
-            c.remove(force=True)
+            c.remove(force=True, v=True)  # with its anonymous volumes (an image's VOLUME)
         except docker.errors.NotFound:
             pass
         except docker.errors.DockerException as exc:
             failed.append(f"container {c.name}: {exc}")
     return failed
+
+
+def anonymous_volumes(client: DockerClient, session: str) -> dict[str, str]:
+    """Volumes the session's containers mount that nobody named (an image's ``VOLUME``):
+    name -> the container that mounts it. They carry no labels, so teardown lists them first."""
+    found = {}
+    for c in client.containers.list(all=True, filters=session_filter(session)):
+        for mount in c.attrs.get("Mounts") or []:
+            name = str(mount.get("Name") or "")
+            if mount.get("Type") == "volume" and re.fullmatch(r"[0-9a-f]{64}", name):
+                found[name] = str(c.name)
+    return found
 
 
 def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from seatcheck import cache, reports
-from seatcheck.probes import gids, glx, net, selinux, squid, x11
+from seatcheck.probes import glx, net, selinux, squid
 
 DATA = Path(__file__).parent / "data"
 
@@ -101,22 +101,6 @@ def test_selinux_mode(tmp_path: Path) -> None:
     assert selinux.mode(tmp_path) == "permissive"
     (tmp_path / "enforce").write_text("1")
     assert selinux.mode(tmp_path) == "enforcing"
-
-
-def test_getent_and_socket_stat() -> None:
-    assert gids.parse_getent("audio:x:29:seat\nvideo:x:44:\nbad line\n") == {
-        "audio": 29,
-        "video": 44,
-    }
-    found = x11.parse_socket_stat("0 1777 1311 directory\n0 777 1312 socket\n")
-    assert (found.dir_owner, found.dir_mode, found.socket_type, found.socket_inode) == (
-        0,
-        "1777",
-        "socket",
-        1312,
-    )
-    with pytest.raises(ValueError):
-        x11.parse_socket_stat("stat: cannot statx\n")
 
 
 def test_squid_access_log_hits_and_bytes() -> None:

@@ -56,6 +56,7 @@ def test_full_profile_parses(tmp_path: Path) -> None:
         ("[expect.glx]\ndirect_rendering = 'yes'\n", "direct_rendering' must be a bool"),
         ("[expect.glx]\nrenderer = ['x']\n", r"\[expect.glx\]: unknown key.*renderer"),
         ("seat = 3\n", r"\[seat\] must be a table"),
+        ("[seat]\napps = ['shell', 'gimp']\n", r"app role 'gimp' has no driver.*shell"),
     ],
 )
 def test_malformed_profile_is_refused(tmp_path: Path, text: str, message: str) -> None:

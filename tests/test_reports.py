@@ -30,6 +30,30 @@ def fake_run(reports_dir: Path, run_id: str, host: str, outcome: str) -> Path:
         "images": {"gnome": {"ref": "seatcheck/gnome:latest", "id": "sha256:abc"}},
         "mesa": "22.3.6",
         "x_server": "X.Org X Server 1.21.1.7",
+        "timeline": [
+            {
+                "name": "image gnome (resolve or build)",
+                "kind": "image",
+                "start_s": 0.1,
+                "seconds": 0.4,
+                "ok": True,
+            },
+            {
+                "name": "gnome: create to ready",
+                "kind": "container",
+                "start_s": 0.5,
+                "seconds": 4.0,
+                "ok": True,
+            },
+            {
+                "name": "test_glx_renderer[gnome]",
+                "kind": "check",
+                "start_s": 5.0,
+                "seconds": 1.5,
+                "ok": outcome == "passed",
+            },
+            {"name": "teardown", "kind": "teardown", "start_s": 7.0, "seconds": 2.0, "ok": True},
+        ],
     }
     results = [
         {"test": "suites/virtual/t.py::test_glx_renderer[gnome]", "outcome": outcome,
@@ -62,6 +86,26 @@ def test_matrix_shows_newest_run_per_machine(tmp_path: Path) -> None:
     assert "20260101T000000Z-aaaaaa" not in newest
     history = reports.render_index(reports.load_runs(tmp_path), history=True)
     assert "20260101T000000Z-aaaaaa/report.html" in history
+
+
+def test_report_shows_the_timeline(tmp_path: Path) -> None:
+    page = fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "passed").read_text()
+    assert "<h2>Timeline</h2><p>run total 9.0 s</p>" in page
+    assert "gnome: create to ready</td><td>0.5</td><td>4.0</td>" in page
+    assert "checks test_glx_ (1, 1.5 s of check time)" in page
+    saved = json.loads((tmp_path / "20260101T000000Z-aaaaaa" / "results.json").read_text())
+    assert [p["name"] for p in saved["timeline"]][-1] == "teardown"
+
+
+def test_family_with_no_check_run_is_not_applicable(tmp_path: Path) -> None:
+    fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "passed")
+    run = reports.load_runs(tmp_path)[0]
+    outcomes = reports.family_outcomes(run["results"])
+    assert outcomes == {"glx": "passed", "gids": "n/a"}
+    page = reports.render_index([run])
+    assert ">n/a</a>" in page and ">passed</a>" in page
+    report = (tmp_path / "20260101T000000Z-aaaaaa" / "report.html").read_text()
+    assert "gids: n/a" in report
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (bin/test does)")

@@ -3,7 +3,9 @@ seat that breaks a VT."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -17,7 +19,7 @@ import pytest
 from docker import DockerClient
 
 from conftest import ROOT, SuiteRun
-from seatcheck import console, topology
+from seatcheck import console, reports, topology
 from seatcheck.labels import OWNER, ROLE, SESSION, new_run_id
 from seatcheck.waits import wait_for
 
@@ -88,6 +90,14 @@ def test_sigkill_mid_run_is_reaped_within_15s(client: DockerClient, tmp_path: Pa
     assert reaped_after < 15
     log = (tmp_path / run_id / "reaper.log").read_text()
     assert f"run {run_id} ended without teardown: reaping" in log
+    # The dead run stays on the record: aborted, with what the watchdog reaped.
+    record = wait_for(
+        lambda: json.loads((tmp_path / run_id / "results.json").read_text()), 10, "the record"
+    )
+    assert record["aborted"] is True and record["profile"] == "virtual"
+    assert any(r.startswith(("container", "network", "volume")) for r in record["reaped"])
+    matrix = reports.render_index(reports.load_runs(tmp_path))
+    assert ">aborted</a>" in matrix
 
 
 def test_sigterm_mid_run_runs_the_normal_teardown(client: DockerClient, tmp_path: Path) -> None:
@@ -147,12 +157,20 @@ def test_seat_that_breaks_a_vt_gets_it_back_at_teardown(
     monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
     try:
         run = run_suite("-p", "faults.vt_graphics", "-k", TEARDOWN_ONLY)
-        assert run.returncode == 0, run.output[-3000:]
+        # The seat broke the VT: the check fails with what it found, though the harness
+        # gave the console back.
         check = run.outcome("test_teardown_console_as_before")
-        assert check["outcome"] == "passed"
+        assert check["outcome"] == "failed", check
+        assert re.search(
+            r"expected the stopped seat to leave the console as before the run \(tty\d+ active, "
+            r"\d+ VT\(s\) in their old modes\); found tty60: KD_GRAPHICS, keyboard K_OFF",
+            check["message"],
+        ), check["message"]
         restored = check["evidence"]["console"]["restored"]
         assert any("tty60: KD_GRAPHICS, keyboard K_OFF" in line for line in restored), restored
         assert console.differences(before, console.snapshot({60})) == []
+        others = [r for r in run.results["results"] if r["outcome"] in ("failed", "error")]
+        assert [r["test"].split("::")[-1] for r in others] == ["test_teardown_console_as_before"]
     finally:
         console.restore(before)
 

@@ -1,4 +1,6 @@
-"""Group ids on the host and in containers: the audio/video/render groups and device nodes."""
+"""Group ids on the host and in containers: the seat's groups and the device nodes' owners.
+
+In-container facts come through testinfra's ``Group``, ``User`` and ``File`` modules."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ from dataclasses import dataclass
 
 from docker.models.containers import Container
 
-from .. import execs
+from .. import infra
+from ..errors import ProbeError
 
-SEAT_GROUPS = ("audio", "video", "render")
+SEAT_GROUPS = ("audio", "video")  # every seat needs these, devices or not
 
 
 def host_group_gids(names: tuple[str, ...] = SEAT_GROUPS) -> dict[str, int]:
@@ -31,33 +34,32 @@ def host_group_name(gid: int) -> str:
         return ""
 
 
-def parse_getent(text: str) -> dict[str, int]:
-    """``getent group`` lines -> {name: gid}."""
-    found = {}
-    for line in text.splitlines():
-        parts = line.split(":")
-        if len(parts) >= 3 and parts[2].isdigit():
-            found[parts[0]] = int(parts[2])
+def groups_owning(paths: list[str]) -> tuple[str, ...]:
+    """The host's names of the groups that own these device nodes (unnamed GIDs left out)."""
+    return tuple(sorted({n for n in (host_group_name(os.stat(p).st_gid) for p in paths) if n}))
+
+
+def container_group_gids(container: Container, names: tuple[str, ...]) -> dict[str, int | None]:
+    """Each named group's GID inside the container; None where the image lacks the group."""
+    host = infra.host_of(container)
+    found: dict[str, int | None] = {}
+    try:
+        for name in names:
+            group = host.group(name)
+            found[name] = group.gid if group.exists else None
+    except AssertionError as exc:  # testinfra's check_output on a failing command
+        raise ProbeError(f"cannot read groups in {container.name}: {exc}") from None
     return found
 
 
-def container_group_gids(container: Container, names: tuple[str, ...]) -> dict[str, int]:
-    result = execs.run(container, ["getent", "group", *names], timeout=10)
-    return parse_getent(result.stdout)
-
-
-def container_group_names(container: Container, gids: list[int]) -> dict[int, str]:
-    if not gids:
-        return {}
-    result = execs.run(container, ["getent", "group", *map(str, gids)], timeout=10)
-    return {gid: name for name, gid in parse_getent(result.stdout).items()}
-
-
 def user_gids(container: Container, user: str) -> set[int]:
-    result = execs.run(container, ["id", "-G", user], timeout=10)
-    if not result.ok:
-        raise ValueError(f"no user {user!r} in {container.name}: {result.describe()}")
-    return {int(g) for g in result.stdout.split()}
+    host = infra.host_of(container)
+    try:
+        if not host.user(user).exists:
+            raise ProbeError(f"no user {user!r} in {container.name}")
+        return set(host.user(user).gids)
+    except AssertionError as exc:
+        raise ProbeError(f"cannot read {user}'s groups in {container.name}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -70,17 +72,15 @@ class NodeGroup:
 
 
 def node_groups(container: Container, paths: list[str]) -> list[NodeGroup]:
-    if not paths:
-        return []
-    result = execs.run(container, ["stat", "-c", "%n %g", *paths], timeout=10)
-    inside: dict[str, int] = {}
-    for line in result.stdout.splitlines():
-        name, _, field = line.rpartition(" ")
-        inside[name] = int(field)
-    names = container_group_names(container, sorted(set(inside.values())))
+    """Each device node's group inside the container beside the host's (``File.gid``)."""
+    host = infra.host_of(container)
     nodes = []
     for path in paths:
+        try:
+            gid = host.file(path).gid
+            named = host.check_output("getent group %s | cut -d: -f1 || true", str(gid))
+        except AssertionError as exc:
+            raise ProbeError(f"cannot stat {path} in {container.name}: {exc}") from None
         host_gid = os.stat(path).st_gid
-        gid = inside.get(path, -1)
-        nodes.append(NodeGroup(path, host_gid, host_group_name(host_gid), gid, names.get(gid, "")))
+        nodes.append(NodeGroup(path, host_gid, host_group_name(host_gid), gid, named.strip()))
     return nodes

@@ -92,7 +92,7 @@ def open_read_write(container: Container, user: str, paths: list[str]) -> list[N
         'for p in "$@"; do if err=$( (exec 3<>"$p") 2>&1 ); then echo "ok $p"; '
         'else echo "fail $p $err"; fi; done'
     )
-    result = execs.run(container, ["bash", "-c", script, "open", *paths], user=user)
+    result = execs.check(container, ["bash", "-c", script, "open", *paths], user=user)
     found = []
     for line in result.stdout.splitlines():
         status, _, rest = line.partition(" ")
@@ -105,7 +105,7 @@ def expand_nodes(container: Container, paths: tuple[str, ...]) -> list[str]:
     """Device nodes under the given paths (a directory like /dev/dri stands for its nodes)."""
     if not paths:
         return []
-    result = execs.run(
+    result = execs.check(
         container, ["find", *paths, "(", "-type", "c", "-o", "-type", "b", ")", "-print"]
     )
     return sorted(result.stdout.split())

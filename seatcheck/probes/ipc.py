@@ -1,30 +1,35 @@
-"""IPC namespaces: which one each container's processes live in."""
+"""IPC namespaces: which one each container's processes and the X server live in."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from docker.models.containers import Container
+
+from ..errors import ProbeError
+from . import proc
+
+X_SERVERS = ("Xvfb", "Xorg")
 
 
 @dataclass(frozen=True)
 class IpcFacts:
-    container: str
-    ipc_mode: str  # HostConfig.IpcMode as the engine reports it
+    name: str
+    pid: int  # on the host
     namespace: str  # readlink /proc/<pid>/ns/ipc, e.g. "ipc:[4026532281]"
 
 
 def ipc_facts(container: Container) -> IpcFacts:
-    container.reload()
-    pid = container.attrs["State"]["Pid"]
-    return IpcFacts(
-        container=container.name or "",
-        ipc_mode=str(container.attrs["HostConfig"].get("IpcMode", "")),
-        namespace=os.readlink(f"/proc/{pid}/ns/ipc"),
-    )
+    pid = proc.pid_of(container)
+    return IpcFacts(str(container.name or ""), pid, proc.namespace(pid, "ipc"))
 
 
-def host_namespace() -> str:
-    """The IPC namespace seatcheck itself runs in: the host's, as the engine sees it."""
-    return os.readlink("/proc/self/ns/ipc")
+def x_server(gnome: Container) -> IpcFacts:
+    """The X server process inside the gnome container, found by name under its init."""
+    found = proc.children_named(proc.pid_of(gnome), X_SERVERS)
+    if not found:
+        raise ProbeError(f"no X server process ({', '.join(X_SERVERS)}) in {gnome.name}")
+    pid = found[0]
+    name = Path(f"/proc/{pid}/comm").read_text().strip()
+    return IpcFacts(name, pid, proc.namespace(pid, "ipc"))

@@ -1,10 +1,11 @@
-"""Listening sockets inside a container, read from /proc/net (no tools needed in the image)."""
+"""Listening sockets in a container's network namespace, read from /proc/<pid>/net on the host
+(no tools needed in the image, and a container cannot hide its table)."""
 
 from __future__ import annotations
 
-from docker.models.containers import Container
+from pathlib import Path
 
-from .. import execs
+from ..errors import ProbeError
 
 TCP_LISTEN = "0A"
 
@@ -19,6 +20,16 @@ def parse_listening_ports(proc_net_tcp: str) -> set[int]:
     return ports
 
 
-def listening_tcp_ports(container: Container) -> set[int]:
-    result = execs.shell(container, "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null", timeout=10)
-    return parse_listening_ports(result.stdout)
+def listening_tcp_ports(pid: int) -> set[int]:
+    """TCP ports listening in the network namespace of host process ``pid``."""
+    ports: set[int] = set()
+    for table in ("tcp", "tcp6"):
+        path = Path(f"/proc/{pid}/net/{table}")
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise ProbeError(f"cannot read {path}: {exc.strerror}") from None
+        if not text.startswith("  sl"):
+            raise ProbeError(f"{path} is not a TCP table: {text[:80]!r}")
+        ports |= parse_listening_ports(text)
+    return ports

@@ -53,12 +53,18 @@ class StreamInfo:
     volume: float
     mute: bool
     properties: dict[str, str]
+    server_id: int = 0  # which connection found it (the index is only valid on that server)
 
 
-def find_stream(pulse: Any, media_name: str) -> StreamInfo | None:
+def find_app_stream(pulse: Any, host: str, binary: str) -> StreamInfo | None:
+    """The sink input a program ``binary`` in the container with host name ``host`` plays."""
     server = pulse.server_info()
     for si in pulse.sink_input_list():
-        if si.proplist.get("media.name") == media_name:
+        props = si.proplist
+        if (
+            props.get("application.process.host") == host
+            and props.get("application.process.binary") == binary
+        ):
             sink = pulse.sink_info(si.sink)
             return StreamInfo(
                 index=si.index,
@@ -67,7 +73,8 @@ def find_stream(pulse: Any, media_name: str) -> StreamInfo | None:
                 default_sink=server.default_sink_name,
                 volume=float(si.volume.value_flat),
                 mute=bool(si.mute),
-                properties=dict(si.proplist),
+                properties=dict(props),
+                server_id=id(pulse),
             )
     return None
 
@@ -84,11 +91,6 @@ def sink_peak(pulse: Any, sink: int, seconds: float = 2.0) -> float:
     return float(pulse.get_peak_sample(monitor, seconds))
 
 
-def set_stream_volume(pulse: Any, stream: StreamInfo, volume: float) -> None:
-    si = pulse.sink_input_info(stream.index)
-    pulse.volume_set_all_chans(si, volume)
-
-
 def server_facts(pulse: Any) -> dict[str, str]:
     info = pulse.server_info()
     return {
@@ -100,21 +102,3 @@ def server_facts(pulse: Any) -> dict[str, str]:
 
 def tcp_modules(pulse: Any) -> list[str]:
     return [m.name for m in pulse.module_list() if "protocol-tcp" in m.name]
-
-
-def play_tone(container: Any, user: str, media_name: str, seconds: int = 90) -> None:
-    """Play a loud 997 Hz tone from ``container`` (the shell image has sox) in the background."""
-    from .. import execs
-
-    script = (
-        'f="$HOME/seatcheck-tone.wav"; [ -s "$f" ] || '
-        'sox -q -n -r 48000 -c 2 -b 16 "$f" synth 120 sine 997 vol 0.9 || exit 1; '
-        f"exec timeout {seconds} paplay --client-name=seatcheck-tone "
-        f'--property=media.name={media_name} "$f"'
-    )
-    execs.run(
-        container,
-        ["sh", "-c", f"{script} >$HOME/{media_name}.log 2>&1"],
-        user=user,
-        detach=True,
-    )

@@ -9,7 +9,9 @@ carries a deadline.
 
 from __future__ import annotations
 
+import os
 import socket
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,8 @@ from typing import Any
 from PIL import Image
 from Xlib import X, Xatom, display, error
 from Xlib.support import unix_connect
+
+from ..errors import ProbeError
 
 _seam_lock = threading.Lock()
 
@@ -138,6 +142,32 @@ def find_window(dpy: display.Display, token: str) -> WindowInfo | None:
     return next((w for w in window_tree(dpy) if token in w.title), None)
 
 
+def activate(dpy: display.Display, window_id: int) -> None:
+    """Ask the window manager to raise and focus a client window (EWMH _NET_ACTIVE_WINDOW,
+    source "pager", which focus-stealing prevention lets through): so that its pixels are
+    the ones on top when the screen is read."""
+    from Xlib.protocol import event
+
+    root = dpy.screen().root
+    message = event.ClientMessage(
+        window=dpy.create_resource_object("window", window_id),
+        client_type=dpy.intern_atom("_NET_ACTIVE_WINDOW"),
+        data=(32, [2, X.CurrentTime, 0, 0, 0]),
+    )
+    mask = X.SubstructureRedirectMask | X.SubstructureNotifyMask
+    root.send_event(message, event_mask=mask)
+    dpy.sync()
+
+
+def colour_at(image: Image.Image, x: int, y: int, size: int = 16) -> tuple[int, int, int]:
+    """The most common colour in a square around (x, y)."""
+    half = size // 2
+    patch = image.crop((x - half, y - half, x + half, y + half))
+    colours: list[tuple[int, Any]] = patch.getcolors(maxcolors=size * size) or [(0, (0, 0, 0))]
+    colour = max(colours, key=lambda pair: pair[0])[1]
+    return (int(colour[0]), int(colour[1]), int(colour[2]))
+
+
 def is_flat(image: Image.Image) -> bool:
     """True for a screen of one colour: nothing painted yet, or blanked."""
     colours = image.getcolors(maxcolors=2)
@@ -156,42 +186,32 @@ def screenshot(dpy: display.Display) -> Image.Image:
 
 @dataclass(frozen=True)
 class SocketStat:
-    """``stat`` of /tmp/.X11-unix and its X<n> socket, as seen inside one container."""
+    """/tmp/.X11-unix and its X<n> socket as one process sees them (its own mount namespace)."""
 
     dir_owner: int
     dir_mode: str  # octal, e.g. "1777"
-    dir_type: str
-    socket_type: str
-    socket_inode: int
+    socket_is_socket: bool
+    device: int  # st_dev of the socket: the filesystem it lives on
+    inode: int
 
 
-def parse_socket_stat(text: str) -> SocketStat:
-    """Two lines of ``stat -c '%u %a %i %F'``: the directory, then the socket."""
-    rows = [line.split(" ", 3) for line in text.strip().splitlines()]
-    if len(rows) != 2 or any(len(r) != 4 for r in rows):
-        raise ValueError(f"unexpected stat output: {text!r}")
-    (d_uid, d_mode, _d_ino, d_type), (_s_uid, _s_mode, s_ino, s_type) = rows
-    return SocketStat(int(d_uid), d_mode, d_type, s_type, int(s_ino))
-
-
-def socket_stat(container: Any, display_number: int = 0) -> SocketStat:
-    from .. import execs
-
-    result = execs.run(
-        container,
-        ["stat", "-c", "%u %a %i %F", "/tmp/.X11-unix", f"/tmp/.X11-unix/X{display_number}"],
-        timeout=10,
+def socket_stat(tmp: Path, display_number: int = 0) -> SocketStat:
+    """``tmp`` is a container's /tmp as its process sees it (``/proc/<pid>/root/tmp``), or the
+    volume's mountpoint on the host."""
+    try:
+        d = os.stat(tmp / ".X11-unix")
+        s = os.stat(tmp / ".X11-unix" / f"X{display_number}", follow_symlinks=False)
+    except OSError as exc:
+        raise ProbeError(f"cannot stat the X socket under {tmp}: {exc.strerror}") from None
+    return SocketStat(
+        dir_owner=d.st_uid,
+        dir_mode=f"{stat.S_IMODE(d.st_mode):o}",
+        socket_is_socket=stat.S_ISSOCK(s.st_mode),
+        device=s.st_dev,
+        inode=s.st_ino,
     )
-    if not result.ok:
-        raise ValueError(f"cannot stat the X socket in {container.name}: {result.describe()}")
-    return parse_socket_stat(result.stdout)
 
 
 def patch_colour(image: Image.Image, win: WindowInfo, size: int = 40) -> tuple[int, int, int]:
     """The most common colour in a square at the centre of a window's on-screen area."""
-    cx, cy = win.x + win.width // 2, win.y + win.height // 2
-    half = size // 2
-    patch = image.crop((cx - half, cy - half, cx + half, cy + half))
-    colours: list[tuple[int, Any]] = patch.getcolors(maxcolors=size * size) or [(0, (0, 0, 0))]
-    colour = max(colours, key=lambda pair: pair[0])[1]
-    return (int(colour[0]), int(colour[1]), int(colour[2]))
+    return colour_at(image, win.x + win.width // 2, win.y + win.height // 2, size)

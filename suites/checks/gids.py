@@ -1,8 +1,10 @@
-"""GIDs: audio, video (and render) mean the same numbers on the host and in every image, and
-every device node the profile passes is usable through the seat user's groups."""
+"""GIDs: audio, video (and the group of any device node the profile passes) mean the same
+numbers on the host and in every image, and every device node the profile passes is usable
+through the seat user's groups."""
 
 from __future__ import annotations
 
+import pathlib
 from dataclasses import asdict
 
 import pytest
@@ -19,11 +21,27 @@ def _container(seat: Seat, role: str) -> Container:
     return seat.squid() if role == roles.SQUID else container_of(seat, role)
 
 
+def _seat_groups(seat: Seat) -> tuple[str, ...]:
+    """audio and video, and the groups owning the device nodes the profile passes: a host
+    group no node of the seat belongs to is none of the seat's business."""
+    nodes = [str(p) for d in seat.config.profile.devices for p in _host_nodes(d)]
+    return tuple(sorted({*gids.SEAT_GROUPS, *gids.groups_owning(nodes)}))
+
+
+def _host_nodes(device: str) -> list[str]:
+    path = pathlib.Path(device)
+    if path.is_dir():
+        return [str(p) for p in path.iterdir() if p.is_char_device() or p.is_block_device()]
+    return [device]
+
+
 @pytest.mark.parametrize("role", roles.IMAGE_ROLES)
 def test_gids_groups_match_host(seat: Seat, role: str, record_property: Record) -> None:
-    host = gids.host_group_gids()
-    inside = gids.container_group_gids(_container(seat, role), tuple(host))
+    wanted = _seat_groups(seat)
+    host = gids.host_group_gids(wanted)
+    inside = gids.container_group_gids(_container(seat, role), wanted)
     record_property("gids", {"host": host, role: inside})
+    assert host, f"expected the host to have the groups {', '.join(wanted)}; found none"
     differ = {
         name: (gid, inside.get(name)) for name, gid in host.items() if inside.get(name) != gid
     }
@@ -39,13 +57,13 @@ def test_gids_groups_match_host(seat: Seat, role: str, record_property: Record) 
 @pytest.mark.parametrize("role", SEAT_ROLES)
 def test_gids_seat_user_in_audio_and_video(seat: Seat, role: str, record_property: Record) -> None:
     container = container_of(seat, role)
-    wanted = gids.container_group_gids(container, ("audio", "video"))
+    wanted = gids.container_group_gids(container, gids.SEAT_GROUPS)
     member = gids.user_gids(container, seat.config.seat_user)
     record_property("seat_user_gids", sorted(member))
-    missing = {name: gid for name, gid in wanted.items() if gid not in member}
-    assert len(wanted) == 2 and not missing, (
+    missing = {name: gid for name, gid in wanted.items() if gid is None or gid not in member}
+    assert not missing, (
         f"expected {seat.config.seat_user} in audio and video in {role}; found groups "
-        f"{sorted(member)}, missing {missing or 'the groups themselves'}"
+        f"{sorted(member)}, missing {missing}"
     )
 
 
@@ -55,7 +73,9 @@ def test_gids_device_nodes_match(seat: Seat, role: str, record_property: Record)
     if not profile.devices:
         pytest.skip(f"the {profile.name} profile passes no device nodes (no GPU, no sound card)")
     container = container_of(seat, role)
-    nodes = gids.node_groups(container, glx.expand_nodes(container, profile.devices))
+    found = glx.expand_nodes(container, profile.devices)
+    assert found, f"expected device nodes under {', '.join(profile.devices)} in {role}; found none"
+    nodes = gids.node_groups(container, found)
     member = gids.user_gids(container, seat.config.seat_user)
     record_property("device_nodes", [asdict(n) for n in nodes])
     for node in nodes:

@@ -3,15 +3,28 @@ and the profile's GPU nodes open read-write as the seat user."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 
 import pytest
 
-from seatcheck import roles
-from seatcheck.probes import glx
+from seatcheck import drivers, roles
+from seatcheck.probes import chrome, glx, proc, vlc
 from seatcheck.topology import Seat
+from seatcheck.waits import WaitTimeout, wait_for
 
-from .common import SEAT_ROLES, Record, container_of
+from .common import SEAT_ROLES, Present, Record, app_of, container_of
+
+
+def renderer_problem(
+    renderer: str, wanted: tuple[str, ...], forbidden: tuple[str, ...], where: str
+) -> str:
+    """What is wrong with a renderer string against a profile's expectation ("" if fine)."""
+    if any(f.lower() in renderer.lower() for f in forbidden):
+        return f"expected a renderer other than {', '.join(forbidden)} {where}; found {renderer!r}"
+    if wanted and not any(r.lower() in renderer.lower() for r in wanted):
+        return f"expected a renderer matching {' or '.join(wanted)} {where}; found {renderer!r}"
+    return ""
 
 
 @pytest.mark.parametrize("role", SEAT_ROLES)
@@ -29,16 +42,8 @@ def test_glx_direct_rendering_on_expected_renderer(
         assert info.direct_rendering, (
             f"expected direct rendering: Yes {where}; found {info.direct_rendering_text!r}"
         )
-    forbidden = [f for f in expect.forbidden_renderers if f.lower() in info.renderer.lower()]
-    assert not forbidden, (
-        f"expected a renderer other than {', '.join(expect.forbidden_renderers)} {where}; "
-        f"found {info.renderer!r}"
-    )
-    if expect.renderers:
-        assert any(r.lower() in info.renderer.lower() for r in expect.renderers), (
-            f"expected a renderer matching {' or '.join(expect.renderers)} {where}; "
-            f"found {info.renderer!r}"
-        )
+    problem = renderer_problem(info.renderer, expect.renderers, expect.forbidden_renderers, where)
+    assert not problem, problem
     if expect.vendor:
         assert info.vendor == expect.vendor, (
             f"expected OpenGL vendor {expect.vendor!r} {where}; found {info.vendor!r}"
@@ -65,4 +70,56 @@ def test_glx_gpu_nodes_open_read_write(seat: Seat, role: str, record_property: R
     assert not failed, (
         f"expected every GPU node to open read-write as {seat.config.seat_user} in {role}; "
         "found " + "; ".join(f"{a.path}: {a.error}" for a in failed)
+    )
+
+
+def test_glx_chrome_reports_expected_renderer(
+    seat: Seat, presentation: Present, record_property: Record
+) -> None:
+    """Chromium's own GPU state through DevTools: the renderer the profile expects, not its
+    software fallback, with GPU compositing on."""
+    expect = seat.config.profile.chrome
+    presentation(roles.CHROME)  # chromium with its DevTools port on the container's loopback
+    pid = proc.pid_of(app_of(seat, roles.CHROME))
+    try:
+        gpu = wait_for(lambda: chrome.gpu_info(pid), 30, "chromium's DevTools answer")
+    except WaitTimeout as exc:
+        pytest.fail(f"expected chromium to answer SystemInfo.getInfo; found {exc}")
+    record_property("chrome_gpu", asdict(gpu))
+    where = "in chromium's own GPU state"
+    problem = renderer_problem(gpu.gl_renderer, expect.renderers, expect.forbidden_renderers, where)
+    assert not problem, problem
+    assert not gpu.software_rendering, (
+        f"expected chromium to render on the seat's GL; found its software fallback "
+        f"{gpu.gl_renderer!r}"
+    )
+    if expect.gpu_compositing:
+        status = gpu.feature_status.get("gpu_compositing", "missing")
+        assert status.startswith("enabled"), (
+            f"expected chromium's gpu_compositing enabled; found {status!r}"
+        )
+
+
+def test_glx_vlc_video_through_its_opengl_output(
+    seat: Seat, presentation: Present, record_property: Record
+) -> None:
+    """VLC's own account of its video path (its debug log): the OpenGL video output on a GL
+    provider, which is what the clip's colour on screen went through."""
+    shown = presentation(roles.VLC)
+    driver = drivers.driver_for(roles.VLC, app_of(seat, roles.VLC), seat.config.seat_user)
+    seen: list[vlc.VlcVideo] = []
+
+    def using_gl() -> bool:
+        seen.append(vlc.parse_log(driver.full_log(shown.title)))
+        return bool(seen[-1].vout and seen[-1].opengl)
+
+    with contextlib.suppress(WaitTimeout):
+        wait_for(using_gl, 30, "VLC's video output")
+    video = seen[-1] if seen else vlc.VlcVideo("", "", "", ())
+    record_property("vlc_video", asdict(video))
+    assert video.vout == "gl" and video.opengl, (
+        "expected VLC to show its clip through its OpenGL video output (vout display 'gl' on "
+        f"an OpenGL module); found vout {video.vout or 'none'!r}, OpenGL module "
+        f"{video.opengl or 'none'!r}"
+        + (f", errors: {'; '.join(video.errors)}" if video.errors else "")
     )

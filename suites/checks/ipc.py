@@ -1,51 +1,62 @@
-"""IPC: every app lives in the gnome container's IPC namespace (not the host's), so MIT-SHM
-works between them."""
+"""IPC: every app lives in the X server's IPC namespace (not the host's), and shared memory
+really crosses it: a pattern an app writes into an MIT-SHM segment reaches the screen."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 
 import pytest
 
-from seatcheck import execs, roles
-from seatcheck.probes import ipc
+from seatcheck import drivers, roles
+from seatcheck.probes import ipc, proc
 from seatcheck.topology import Seat
+from seatcheck.waits import WaitTimeout, wait_for
 
-from .common import Record
+from .common import Record, app_of
+from .x11 import managed_window, screen_shows
 
-
-def test_ipc_gnome_namespace_is_shareable(seat: Seat, record_property: Record) -> None:
-    facts = ipc.ipc_facts(seat.gnome())
-    record_property("gnome_ipc", asdict(facts))
-    assert facts.ipc_mode == "shareable", (
-        f"expected the gnome container's IPC mode to be shareable; found {facts.ipc_mode!r}"
-    )
-    assert facts.namespace != ipc.host_namespace(), (
-        f"expected the gnome container in an IPC namespace of its own; found the host's "
-        f"({facts.namespace})"
-    )
+# Unusual stripes: no desktop default draws them.
+SHM_PATTERN = ((201, 37, 74), (37, 201, 180), (240, 200, 10), (90, 40, 210))
 
 
 @pytest.mark.parametrize("role", roles.APP_ROLES)
-def test_ipc_app_shares_gnome_namespace(seat: Seat, role: str, record_property: Record) -> None:
-    gnome = ipc.ipc_facts(seat.gnome())
-    app = ipc.ipc_facts(seat.app(role))
-    host = ipc.host_namespace()
-    record_property("ipc", {"gnome": asdict(gnome), role: asdict(app), "host": host})
-    assert app.namespace == gnome.namespace, (
-        f"expected the {role} container in the gnome container's IPC namespace "
-        f"{gnome.namespace}; found {app.namespace} (IPC mode {app.ipc_mode!r})"
+def test_ipc_app_shares_x_server_namespace(seat: Seat, role: str, record_property: Record) -> None:
+    server = ipc.x_server(seat.gnome())
+    app = ipc.ipc_facts(app_of(seat, role))
+    host = proc.namespace(os.getpid(), "ipc")  # the harness runs in the host's namespace
+    record_property("ipc", {"x_server": asdict(server), role: asdict(app), "host": host})
+    assert app.namespace == server.namespace, (
+        f"expected the {role} container in the X server's IPC namespace {server.namespace} "
+        f"({server.name}, pid {server.pid}); found {app.namespace}"
     )
     assert app.namespace != host, f"expected {role} not in the host's IPC namespace {host}"
 
 
-def test_ipc_mit_shm_from_app(seat: Seat, record_property: Record) -> None:
-    result = execs.run(
-        seat.app(roles.SHELL), ["seatcheck-shm-check"], user=seat.config.seat_user,
-        environment={"DISPLAY": ":0"},
-    )  # fmt: skip
-    record_property("shm_check", result.stdout.strip() or result.stderr.strip())
-    assert result.stdout.strip() == "attached", (
+def test_ipc_mit_shm_pattern_reaches_screen(seat: Seat, record_property: Record) -> None:
+    shell = drivers.ShellDriver(app_of(seat, roles.SHELL), seat.config.seat_user)
+    launch = shell.shm_pattern(SHM_PATTERN)
+    record_property("launch", asdict(launch))
+    try:
+        status = wait_for(lambda: shell.log(launch.title), 15, "the MIT-SHM client's status")
+    except WaitTimeout:
+        status = ""
+    record_property("client", status)
+    assert status.splitlines()[-1:] == ["attached"], (
         "expected XShmAttach of a SysV segment from the shell container to succeed; found "
-        f"{result.describe()}"
+        f"{status or 'no word from the client'!r}"
+    )
+    win = managed_window(seat, launch.title)
+    stripe = win.width // len(SHM_PATTERN)
+    spots = [
+        (win.x + stripe * i + stripe // 2, win.y + win.height // 2) for i in range(len(SHM_PATTERN))
+    ]
+    found = screen_shows(seat, win, spots, SHM_PATTERN, "shm-pattern.png")
+    record_property("stripes_on_screen", found)
+    assert found == [tuple(c) for c in SHM_PATTERN] or all(
+        all(abs(a - b) <= 2 for a, b in zip(f, w, strict=True))
+        for f, w in zip(found, SHM_PATTERN, strict=True)
+    ), (
+        f"expected the stripes written into the MIT-SHM segment, RGB{list(SHM_PATTERN)}, on "
+        f"the screen; found {found} (window at {win.x},{win.y} {win.width}x{win.height})"
     )

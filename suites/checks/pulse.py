@@ -1,24 +1,27 @@
-"""Pulse: a stream from an app container is a stream of the gnome container's server,
-audible on its sink, silenced from the gnome side, and the server is not on TCP."""
+"""Pulse: every app's own program plays its own tone; its stream is a stream of the gnome
+container's server with the app's process properties, audible in that stream itself (its own
+monitor, so another app's tone cannot count), silenced by volume 0 from the gnome side, and
+the server is not on TCP."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 import pytest
 
-from seatcheck import execs, roles
-from seatcheck.probes import net, pulse
+from seatcheck import roles
+from seatcheck.drivers import mixer
+from seatcheck.probes import net, proc, pulse
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
 
-from .common import Record
+from .common import SEAT_ROLES, Present, Record, app_of, container_of
 
-AUDIBLE = 0.5  # the tone plays at 0.9 of full scale
+AUDIBLE = 0.5  # every driver plays at 0.9 of full scale
 SILENT = 0.02
+PEAK_WINDOW = 0.6  # seconds of the stream's own monitor per reading
 PULSE_TCP_PORT = 4713
 
 
@@ -29,76 +32,99 @@ def server(seat: Seat) -> Iterator[Any]:
         yield connection
 
 
-@pytest.fixture(scope="module")
-def tone(seat: Seat, server: Any) -> pulse.StreamInfo:
-    """A tone from the shell container, found on the gnome container's server by its name."""
-    media_name = f"seatcheck-tone-{secrets.token_hex(4)}"
-    pulse.play_tone(seat.app(roles.SHELL), seat.config.seat_user, media_name)
+_streams: dict[str, pulse.StreamInfo] = {}
+
+
+def _stream(seat: Seat, server: Any, presentation: Present, role: str) -> pulse.StreamInfo:
+    """The app's own stream on gnome's server, found by the container's host name and the
+    program's binary (both set by libpulse in the app, not by seatcheck)."""
+    if role in _streams and _streams[role].server_id == id(server):
+        return _streams[role]
+    shown = presentation(role)
+    app = app_of(seat, role)
+    app.reload()
+    host = str(app.attrs["Config"]["Hostname"])
     try:
-        return wait_for(lambda: pulse.find_stream(server, media_name), 20, f"stream {media_name!r}")
+        found = wait_for(
+            lambda: pulse.find_app_stream(server, host, shown.stream_binary),
+            30, f"{role}'s stream",
+        )  # fmt: skip
     except WaitTimeout:
-        log = execs.shell(
-            seat.app(roles.SHELL), f"cat $HOME/{media_name}.log", user=seat.config.seat_user
-        ).stdout
-        names = [si.proplist.get("media.name") for si in server.sink_input_list()]
+        seen = [
+            {
+                k: si.proplist.get(k)
+                for k in ("application.process.host", "application.process.binary")
+            }
+            for si in server.sink_input_list()
+        ]
         pytest.fail(
-            f"expected a sink input named {media_name!r} on the gnome container's pulse "
-            f"server; found sink inputs {names}. Player output: {log.strip()[-400:]}"
+            f"expected a sink input from {role} ({shown.stream_binary} on host {host}) on the "
+            f"gnome container's pulse server; found {seen or 'no sink inputs'}"
         )
+    _streams[role] = found
+    return found
 
 
+@pytest.mark.parametrize("role", roles.APP_ROLES)
 def test_pulse_app_stream_on_gnome_server(
-    seat: Seat, tone: pulse.StreamInfo, record_property: Record
+    seat: Seat, server: Any, presentation: Present, role: str, record_property: Record
 ) -> None:
-    record_property("stream", asdict(tone))
-    assert tone.sink_name == tone.default_sink, (
-        f"expected the stream on the default sink {tone.default_sink!r}; found {tone.sink_name!r}"
+    stream = _stream(seat, server, presentation, role)
+    record_property("stream", asdict(stream))
+    assert stream.sink_name == stream.default_sink, (
+        f"expected {role}'s stream on the default sink {stream.default_sink!r}; found "
+        f"{stream.sink_name!r}"
     )
-    shell = seat.app(roles.SHELL)
-    shell.reload()
     expected = {
-        "application.process.host": shell.attrs["Config"]["Hostname"],
         "application.process.machine_id": seat.pulse.machine_id,
         "application.process.user": seat.config.seat_user,
     }
-    found = {key: tone.properties.get(key) for key in expected}
+    found = {key: stream.properties.get(key) for key in expected}
     assert found == expected, (
-        f"expected the stream to carry the shell container's process properties {expected}; "
-        f"found {found}"
+        f"expected {role}'s stream to carry the seat's process properties {expected}; found {found}"
     )
 
 
+@pytest.mark.parametrize("role", roles.APP_ROLES)
 def test_pulse_app_stream_audible(
-    server: Any, tone: pulse.StreamInfo, record_property: Record
+    seat: Seat, server: Any, presentation: Present, role: str, record_property: Record
 ) -> None:
-    peaks = [pulse.stream_peak(server, tone, 1.5) for _ in range(3)]
+    stream = _stream(seat, server, presentation, role)
+    peaks = [pulse.stream_peak(server, stream, PEAK_WINDOW) for _ in range(2)]
     record_property("stream_peaks", peaks)
+    record_property("tone_hz", presentation(role).frequency)
     assert max(peaks) > AUDIBLE, (
-        f"expected the tone's peak on the sink monitor above {AUDIBLE}; found {max(peaks):.3f}"
+        f"expected {role}'s own stream to peak above {AUDIBLE} on its monitor; found "
+        f"{max(peaks):.3f}"
     )
 
 
+@pytest.mark.parametrize("role", roles.APP_ROLES)
 def test_pulse_volume_zero_from_gnome_silences(
-    server: Any, tone: pulse.StreamInfo, record_property: Record
+    seat: Seat, server: Any, presentation: Present, role: str, record_property: Record
 ) -> None:
-    pulse.set_stream_volume(server, tone, 0.0)
+    stream = _stream(seat, server, presentation, role)
+    mixer.set_stream_volume(server, stream, 0.0)
     try:
-        peaks = [pulse.sink_peak(server, tone.sink, 1.5) for _ in range(2)]
+        peaks = [pulse.stream_peak(server, stream, PEAK_WINDOW) for _ in range(2)]
     finally:
-        pulse.set_stream_volume(server, tone, 1.0)
-    record_property("sink_peaks_at_volume_zero", peaks)
+        mixer.set_stream_volume(server, stream, 1.0)
+    record_property("stream_peaks_at_volume_zero", peaks)
     assert max(peaks) < SILENT, (
-        f"expected silence on sink {tone.sink_name!r} once the stream's volume is 0 "
-        f"(peak below {SILENT}); found peak {max(peaks):.3f}"
+        f"expected {role}'s stream silent once gnome's server sets its volume to 0 (peak "
+        f"below {SILENT}); found peak {max(peaks):.3f}"
     )
 
 
-def test_pulse_server_not_on_tcp(seat: Seat, server: Any, record_property: Record) -> None:
+@pytest.mark.parametrize("role", SEAT_ROLES)
+def test_pulse_server_not_on_tcp(
+    seat: Seat, server: Any, role: str, record_property: Record
+) -> None:
     modules = pulse.tcp_modules(server)
-    ports = net.listening_tcp_ports(seat.gnome())
+    ports = net.listening_tcp_ports(proc.pid_of(container_of(seat, role)))
     record_property("pulse_tcp", {"modules": modules, "listening_ports": sorted(ports)})
     assert not modules and PULSE_TCP_PORT not in ports, (
-        "expected the pulse server not to be reachable over TCP; found "
+        f"expected the pulse server not to be reachable over TCP from {role}; found "
         f"modules {modules or 'none'}, port {PULSE_TCP_PORT} "
         f"{'listening' if PULSE_TCP_PORT in ports else 'closed'}"
     )

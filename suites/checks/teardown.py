@@ -31,6 +31,8 @@ def test_teardown_common_tmp_has_no_stale_servers(
 
 
 def test_teardown_console_as_before(torn_down: TeardownReport, record_property: Record) -> None:
+    """Compared with the snapshot taken before the seat started (every allocated VT), as the
+    stopped seat left it: a console the harness had to restore is a fault of the seat."""
     before, after = torn_down.console_before, torn_down.console_after
     if before is None or not before.active:
         pytest.skip("this machine has no VTs (/sys/class/tty/tty0/active): no console to check")
@@ -38,20 +40,28 @@ def test_teardown_console_as_before(torn_down: TeardownReport, record_property: 
         "console",
         {
             "before": [v.describe() for v in before.vts.values()],
-            "after": [v.describe() for v in after.vts.values()] if after else [],
+            "left_by_the_seat": torn_down.console_changed,
             "restored": torn_down.console_restored,
+            "after": [v.describe() for v in after.vts.values()] if after else [],
         },
     )
-    assert not torn_down.console_problems, (
-        f"expected the console as before the run (tty{before.active} active, every VT the seat "
-        f"touched in its old modes); found {'; '.join(torn_down.console_problems)}"
+    assert not torn_down.console_changed and not torn_down.console_problems, (
+        f"expected the stopped seat to leave the console as before the run (tty{before.active} "
+        f"active, {len(before.vts)} VT(s) in their old modes); found "
+        f"{'; '.join(torn_down.console_changed + torn_down.console_problems)}"
+        + (
+            f" (the harness restored: {'; '.join(torn_down.console_restored)})"
+            if torn_down.console_restored
+            else ""
+        )
     )
 
 
-def test_teardown_login_getty_active(torn_down: TeardownReport, record_property: Record) -> None:
-    if torn_down.getty is None:
+def test_teardown_login_getty_as_before(torn_down: TeardownReport, record_property: Record) -> None:
+    if torn_down.getty is None or torn_down.getty_before is None:
         pytest.skip("the host does not run systemd (no /run/systemd/system): no getty to check")
-    record_property("getty_tty1", torn_down.getty)
-    assert torn_down.getty == "active", (
-        f"expected getty@tty1 active after teardown; found {torn_down.getty!r}"
+    record_property("getty_tty1", {"before": torn_down.getty_before, "after": torn_down.getty})
+    assert torn_down.getty == torn_down.getty_before, (
+        f"expected getty@tty1 {torn_down.getty_before} after teardown, as before the run; "
+        f"found {torn_down.getty!r}"
     )

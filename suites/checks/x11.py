@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 
 import pytest
 
-from seatcheck import roles
-from seatcheck.probes import net, windows, x11
+from seatcheck import drivers, roles
+from seatcheck.probes import net, proc, x11
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
 
-from .common import SEAT_ROLES, Record, container_of
+from .common import SEAT_ROLES, Present, Record, app_of, container_of
 
-GL_COLOUR = (23, 181, 97)  # an unusual green: no desktop default draws it
 X_TCP_PORTS = range(6000, 6064)
 
 
@@ -21,22 +21,19 @@ X_TCP_PORTS = range(6000, 6064)
 def test_x11_shared_socket_in_every_container(
     seat: Seat, role: str, record_property: Record
 ) -> None:
-    try:
-        found = x11.socket_stat(container_of(seat, role))
-    except ValueError as exc:
-        pytest.fail(f"expected /tmp/.X11-unix/X0 in {role}; found: {exc}")
-    record_property("x11_socket", asdict(found))
+    # Seen through the container's own mount namespace, compared with the host's view of
+    # the volume: the same (device, inode) is the same socket file, not a look-alike.
+    found = x11.socket_stat(proc.root_of(container_of(seat, role)) / "tmp")
+    volume = x11.socket_stat(seat.tmp_path)
+    record_property("x11_socket", {role: asdict(found), "volume": asdict(volume)})
     assert (found.dir_owner, found.dir_mode) == (0, "1777"), (
         f"expected /tmp/.X11-unix owned by root with mode 1777 in {role}; found owner "
         f"{found.dir_owner} mode {found.dir_mode}"
     )
-    assert found.socket_type == "socket", (
-        f"expected /tmp/.X11-unix/X0 to be a socket in {role}; found {found.socket_type}"
-    )
-    reference = x11.socket_stat(seat.gnome())
-    assert found.socket_inode == reference.socket_inode, (
-        f"expected X0 in {role} to be the gnome container's socket (inode "
-        f"{reference.socket_inode}); found inode {found.socket_inode}"
+    assert found.socket_is_socket, f"expected /tmp/.X11-unix/X0 to be a socket in {role}"
+    assert (found.device, found.inode) == (volume.device, volume.inode), (
+        f"expected X0 in {role} to be the common_tmp volume's socket (device {volume.device}, "
+        f"inode {volume.inode}); found device {found.device}, inode {found.inode}"
     )
 
 
@@ -53,7 +50,7 @@ def test_x11_client_without_network_connects(seat: Seat, record_property: Record
     )
 
 
-def _managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowInfo:
+def managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowInfo:
     seen: list[x11.WindowInfo] = []
 
     def managed() -> x11.WindowInfo | None:
@@ -64,7 +61,7 @@ def _managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowIn
         return win if win is not None and win.managed and win.viewable else None
 
     try:
-        return wait_for(managed, timeout, f"a managed window titled {title!r}", interval=1)
+        return wait_for(managed, timeout, f"a managed window titled {title!r}", interval=0.5)
     except WaitTimeout:
         found = f"last seen {asdict(seen[-1])}" if seen else "no such window in the tree"
         pytest.fail(
@@ -73,48 +70,74 @@ def _managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowIn
         )
 
 
-@pytest.mark.parametrize("role", windows.WINDOW_ROLES)
-def test_x11_app_window_in_window_tree(seat: Seat, role: str, record_property: Record) -> None:
-    container = seat.app(role)
-    launch = windows.open_window(container, role, seat.config.seat_user)
-    record_property("launch", asdict(launch))
-    record_property("image", seat.facts["images"][role])
-    win = _managed_window(seat, launch.title)
-    record_property("window", asdict(win))
+def _close(found: tuple[int, int, int], wanted: tuple[int, int, int], tolerance: int) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(found, wanted, strict=True))
 
 
-def test_x11_gl_pixels_reach_the_screen(seat: Seat, record_property: Record) -> None:
-    container = seat.app(roles.SHELL)
-    launch = windows.open_gl_colour_window(container, seat.config.seat_user, GL_COLOUR)
-    record_property("launch", asdict(launch))
-    win = _managed_window(seat, launch.title)
-    record_property("window", asdict(win))
-    shots: list[tuple[int, int, int]] = []
+def screen_shows(
+    seat: Seat,
+    win: x11.WindowInfo,
+    spots: list[tuple[int, int]],
+    colours: tuple[tuple[int, int, int], ...],
+    evidence: str,
+    tolerance: int = 2,
+    timeout: float = 20,
+) -> list[tuple[int, int, int]]:
+    """Raise ``win``, then read the screen until every spot shows its colour or the time is
+    up; returns what the spots showed last. The screen that matched is saved as evidence."""
+    last: list[tuple[int, int, int]] = []
 
-    def shows_colour() -> bool:
+    def shows() -> bool:
         with x11.display_at(seat.x_socket) as dpy:
+            x11.activate(dpy, win.window_id)
             image = x11.screenshot(dpy)
-        colour = x11.patch_colour(image, win)
-        shots.append(colour)
-        if all(abs(a - b) <= 2 for a, b in zip(colour, GL_COLOUR, strict=True)):
-            image.save(seat.config.run_dir / "gl-colour.png")
+        last[:] = [x11.colour_at(image, x, y) for x, y in spots]
+        if all(_close(f, w, tolerance) for f, w in zip(last, colours, strict=True)):
+            image.save(seat.config.run_dir / evidence)
             return True
         return False
 
-    try:
-        # A compositor paints the root a frame or more later: poll for a bounded time.
-        wait_for(shows_colour, 20, "the GL colour on screen", interval=0.5)
-    except WaitTimeout:
-        pytest.fail(
-            f"expected the GL window's centre to show RGB{GL_COLOUR} on the screen; found "
-            f"RGB{shots[-1] if shots else None} (window at {win.x},{win.y} "
-            f"{win.width}x{win.height})"
-        )
-    record_property("screen_colour", shots[-1])
+    # A compositor paints the root a frame or more later: poll for a bounded time.
+    with contextlib.suppress(WaitTimeout):
+        wait_for(shows, timeout, "the colours on screen", interval=0.5)
+    return last
 
 
-def test_x11_server_not_on_tcp(seat: Seat, record_property: Record) -> None:
-    ports = net.listening_tcp_ports(seat.gnome())
+@pytest.mark.parametrize("role", roles.APP_ROLES)
+def test_x11_app_window_in_window_tree(seat: Seat, role: str, record_property: Record) -> None:
+    launch = drivers.driver_for(role, app_of(seat, role), seat.config.seat_user).open_window()
+    record_property("launch", asdict(launch))
+    record_property("image", seat.facts["images"][role])
+    win = managed_window(seat, launch.title)
+    record_property("window", asdict(win))
+
+
+@pytest.mark.parametrize("role", roles.APP_ROLES)
+def test_x11_app_pixels_reach_the_screen(
+    seat: Seat, presentation: Present, role: str, record_property: Record
+) -> None:
+    """Each app's own program draws its colour (shell: a GL client; chrome: a page through
+    its GPU compositor; vlc: a clip through its OpenGL video output)."""
+    shown = presentation(role)
+    record_property("presentation", asdict(shown))
+    win = managed_window(seat, shown.title)
+    record_property("window", asdict(win))
+    spot = (win.x + win.width // 2, win.y + win.height // 2)
+    found = screen_shows(seat, win, [spot], (shown.colour,), f"{role}-colour.png", tolerance=3)
+    record_property("screen_colour", found)
+    assert found and _close(found[0], shown.colour, 3), (
+        f"expected {role}'s window centre to show RGB{shown.colour} on the screen; found "
+        f"RGB{found[0] if found else None} (window at {win.x},{win.y} {win.width}x{win.height})"
+    )
+
+
+@pytest.mark.parametrize("role", SEAT_ROLES)
+def test_x11_server_not_on_tcp(seat: Seat, role: str, record_property: Record) -> None:
+    # Every container's own network namespace: an app may run an X server or a proxy too.
+    ports = net.listening_tcp_ports(proc.pid_of(container_of(seat, role)))
     record_property("listening_tcp_ports", sorted(ports))
     exposed = sorted(p for p in ports if p in X_TCP_PORTS)
-    assert not exposed, f"expected the X server not to listen on TCP; found port(s) {exposed}"
+    assert not exposed, (
+        f"expected no X server listening on TCP in {role}'s network namespace; found "
+        f"port(s) {exposed}"
+    )

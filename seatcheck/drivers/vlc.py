@@ -1,0 +1,95 @@
+"""The media player app: VLC plays a clip made at test time, so that any ``--image vlc=...``
+has it: a video of one colour (YUV4MPEG2, drawn through VLC's OpenGL output) and a tone (WAV,
+VLC's pulse output, attached as the clip's audio track with ``--input-slave``)."""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import tarfile
+import time
+import wave
+
+from .. import execs, roles
+from .base import AppDriver, Launch, Presentation, unique_title
+
+CLIP_SECONDS = 120
+WIDTH, HEIGHT, FPS = 160, 120, 2
+RATE = 16000
+
+
+def rgb_to_ycbcr(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    """BT.601 limited range (what a player assumes for SD video without colour metadata)."""
+    r, g, b = colour
+    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
+    cb = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
+    cr = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
+    return round(y), round(cb), round(cr)
+
+
+def y4m_clip(colour: tuple[int, int, int], seconds: int = CLIP_SECONDS) -> bytes:
+    y, cb, cr = rgb_to_ycbcr(colour)
+    header = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420mpeg2 XYSCSS=420MPEG2\n"
+    chroma = (WIDTH // 2) * (HEIGHT // 2)
+    frame = b"FRAME\n" + bytes([y]) * (WIDTH * HEIGHT) + bytes([cb]) * chroma + bytes([cr]) * chroma
+    return header.encode() + frame * (seconds * FPS)
+
+
+def wav_tone(frequency: int, seconds: int = CLIP_SECONDS, level: float = 0.9) -> bytes:
+    period = [
+        round(level * 32767 * math.sin(2 * math.pi * frequency * i / RATE)) for i in range(RATE)
+    ]
+    one_second = struct.pack(f"<{RATE}h", *period)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(one_second * seconds)
+    return buf.getvalue()
+
+
+class VlcDriver(AppDriver):
+    role = roles.VLC
+    frequency = 523
+    colour = (220, 120, 30)
+    stream_binary = "vlc"
+
+    def _put(self, files: dict[str, bytes]) -> str:
+        """Put files into the seat user's home, owned by the user; returns the home."""
+        home = f"/home/{self.user}"
+        ids = execs.check(self.container, ["id", "-u", self.user]).stdout.strip()
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            for name, data in files.items():
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
+                info.uid = info.gid = int(ids)
+                tar.addfile(info, io.BytesIO(data))
+        self.container.put_archive(home, buf.getvalue())
+        return home
+
+    def _play(self, title: str, video: str, audio: str | None) -> Launch:
+        command = [
+            # -vv: VLC's own log names the video output and GL module it really uses.
+            "vlc", "-vv", "--no-qt-privacy-ask", "--no-video-title-show", "--vout=gl",
+            "--meta-title", title, video,
+        ]  # fmt: skip
+        command += [f"--input-slave={audio}"] if audio else ["--no-audio"]
+        return self.start(title, tuple(command))
+
+    def open_window(self) -> Launch:
+        title = unique_title(self.role)
+        home = self._put({f"{title}.y4m": y4m_clip((0, 0, 0), seconds=30)})
+        return self._play(title, f"{home}/{title}.y4m", None)
+
+    def present(self) -> Presentation:
+        colour = self.colour
+        title = unique_title(self.role)
+        home = self._put({
+            f"{title}.y4m": y4m_clip(colour),
+            f"{title}.wav": wav_tone(self.frequency),
+        })  # fmt: skip
+        launch = self._play(title, f"{home}/{title}.y4m", f"{home}/{title}.wav")
+        return Presentation(self.role, title, colour, self.frequency, self.stream_binary, (launch,))

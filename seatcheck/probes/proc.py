@@ -1,0 +1,57 @@
+"""A container as the host's kernel sees it: its main process, its root, its namespaces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from docker.models.containers import Container
+
+from ..errors import ProbeError
+
+
+def pid_of(container: Container) -> int:
+    """The host pid of the container's main process; raises where it is not running."""
+    container.reload()
+    pid = int(container.attrs["State"].get("Pid") or 0)
+    if not pid or container.status != "running":
+        raise ProbeError(f"{container.name} is not running (status {container.status})")
+    return pid
+
+
+def root_of(container: Container) -> Path:
+    """The container's / through its own mount namespace (``/proc/<pid>/root``)."""
+    return Path(f"/proc/{pid_of(container)}/root")
+
+
+def namespace(pid: int, kind: str) -> str:
+    """e.g. ``ipc:[4026532281]`` for ``namespace(pid, "ipc")``."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/{kind}")
+    except OSError as exc:
+        raise ProbeError(f"cannot read the {kind} namespace of pid {pid}: {exc.strerror}") from None
+
+
+def children_named(pid: int, names: tuple[str, ...]) -> list[int]:
+    """Processes in ``pid``'s PID namespace tree whose command name is one of ``names``
+    (searched from the host's /proc, by the container's init as an ancestor)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            if comm in names and _descends_from(int(entry.name), pid):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return pid == ancestor
