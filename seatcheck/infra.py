@@ -39,6 +39,13 @@ class SdkExecBackend(base.BaseBackend):  # type: ignore[misc]
         return "utf-8"  # the images need no python to answer
 
 
+_hosts: dict[tuple[str, str], Any] = {}
+
+
 def host_of(container: Container, user: str = "root") -> Any:
-    """A testinfra ``Host`` whose modules read facts inside ``container``."""
-    return testinfra.host.Host(SdkExecBackend(container, user))
+    """A testinfra ``Host`` whose modules read facts inside ``container`` (one per container
+    and user: testinfra learns the system once and keeps it)."""
+    key = (str(container.id), user)
+    if key not in _hosts:
+        _hosts[key] = testinfra.host.Host(SdkExecBackend(container, user))
+    return _hosts[key]

@@ -54,6 +54,8 @@ class RunState:
             kwargs["run_id"] = opt("seatcheck_run_id")
         if opt("seatcheck_tmp_volume"):
             kwargs["tmp_volume"] = opt("seatcheck_tmp_volume")
+        if opt("seatcheck_squid_volume"):
+            kwargs["squid_volume"] = opt("seatcheck_squid_volume")
         if opt("seatcheck_tag_prefix"):
             kwargs["tag_prefix"] = opt("seatcheck_tag_prefix")
         if opt("seatcheck_dockerfiles"):
@@ -96,6 +98,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--seatcheck-tmp-volume", default=None, metavar="NAME",
         help="keep common_tmp in this named volume across runs (stale X locks and sockets a "
         "dead seat left in it are cleared at start)",
+    )  # fmt: skip
+    group.addoption(
+        "--seatcheck-squid-volume", default=None, metavar="NAME",
+        help="keep squid's cache in this volume (default seatcheck-squid-cache); seats that "
+        "run at the same time need one each: two squids must never share a cache directory",
     )  # fmt: skip
     group.addoption(
         "--seatcheck-dockerfiles", default=None, metavar="DIR",
@@ -235,9 +242,12 @@ def pytest_runtest_makereport(
             item.session.shouldstop = f"the seat could not be stood up ({error.role})"
     if report.when == "call" or report.outcome != "passed":
         state.results.append(reports.result_of(report))
-    if report.when == "call" and state.seat is not None:
+    if state.seat is not None:
         name = item.nodeid.split("::")[-1]
-        state.seat.timeline.add(name, "check", report.start, report.stop, report.passed)
+        if report.when == "call":
+            state.seat.timeline.add(name, "check", report.start, report.stop, report.passed)
+        elif report.when == "setup" and report.duration > 0.5:  # a fixture stood something up
+            state.seat.timeline.add(f"set-up for {name}", "setup", report.start, report.stop)
     return report
 
 

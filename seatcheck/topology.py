@@ -273,6 +273,15 @@ class Seat:
 
     def _cache_volume(self) -> Volume:
         name = self.config.squid_volume
+        # Two squids on one cache directory corrupt it: another seat's squid has it now.
+        users = self.client.containers.list(filters={"volume": name})
+        if users:
+            names = ", ".join(str(c.name or c.id) for c in users)
+            raise SetupError(
+                roles.SQUID,
+                f"squid's cache volume {name} is in use by {names}: a seat that runs beside "
+                "another needs a cache of its own (--seatcheck-squid-volume)",
+            )
         try:
             return self.client.volumes.get(name)
         except docker.errors.NotFound:

@@ -74,6 +74,13 @@ class SuiteRun:
         return matches[-1]
 
 
+def squid_volume() -> list[str]:
+    """Under pytest-xdist each worker's seats get a squid cache of their own (two squids must
+    never share one); it outlives the run like the default one, so it warms up once."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return [f"--seatcheck-squid-volume=seatcheck-squid-cache-{worker}"] if worker else []
+
+
 @pytest.fixture
 def run_suite(client: DockerClient, tmp_path: Path) -> Callable[..., SuiteRun]:
     """Run ``pytest suites/<profile>`` in a child process, as a user would, and read its report."""
@@ -83,7 +90,7 @@ def run_suite(client: DockerClient, tmp_path: Path) -> Callable[..., SuiteRun]:
         cmd = [
             sys.executable, "-m", "pytest", str(ROOT / "suites" / profile_name),
             "-p", "no:cacheprovider", f"--seatcheck-run-id={run_id}",
-            f"--seatcheck-reports={tmp_path / 'reports'}", *args,
+            f"--seatcheck-reports={tmp_path / 'reports'}", *squid_volume(), *args,
         ]  # fmt: skip
         proc = subprocess.run(
             cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from seatcheck import cache, reports
-from seatcheck.probes import glx, net, selinux, squid
+from seatcheck.probes import chrome, glx, net, selinux, squid, vlc
 
 DATA = Path(__file__).parent / "data"
 
@@ -174,3 +175,50 @@ def test_last_build_is_the_newest_that_fetched_while_the_cache_ran(
     keep("shell", "2026-11-28T04:04:00Z", 0, running=True)  # all from the layer cache
     last = cache.last_build()
     assert last is not None and last.role == "gnome"
+
+
+def _chrome(name: str) -> chrome.ChromeGpu:
+    doc = json.loads((DATA / name).read_text())
+    return chrome.parse_system_info(doc["SystemInfo.getInfo"], doc["version"]["Browser"])
+
+
+def test_chrome_system_info_on_llvmpipe() -> None:
+    gpu = _chrome("chrome-systeminfo-llvmpipe.json")
+    assert "llvmpipe" in gpu.gl_renderer and gpu.gl_renderer.startswith("ANGLE (Mesa/X.org")
+    assert not gpu.software_rendering
+    assert gpu.feature_status["gpu_compositing"] == "enabled"
+    assert gpu.browser == "Chrome/150.0.7871.100"
+
+
+def test_chrome_system_info_with_gpu_disabled_is_software() -> None:
+    gpu = _chrome("chrome-systeminfo-disable-gpu.json")
+    assert gpu.gl_renderer == "Disabled"
+    assert gpu.software_rendering
+    assert gpu.feature_status["gpu_compositing"] == "disabled_software"
+
+
+def test_vlc_log_names_its_video_output() -> None:
+    video = vlc.parse_log((DATA / "vlc-vv-gl.log").read_text())
+    assert (video.vout, video.opengl, video.egl) == ("gl", "egl_x11", "1.5 by Mesa Project")
+    assert video.errors == ()
+    assert vlc.parse_log("[0] main vout display error: no vout display module matching gl\n") == (
+        vlc.VlcVideo(
+            "", "", "", ("[0] main vout display error: no vout display module matching gl",)
+        )
+    )
+
+
+def test_vlc_clip_is_the_colour_asked_for() -> None:
+    from seatcheck.drivers import vlc as vlc_driver
+
+    clip = vlc_driver.y4m_clip((220, 120, 30), seconds=1)
+    header, _, rest = clip.partition(b"\n")
+    assert header.startswith(b"YUV4MPEG2 W160 H120 F2:1")
+    frames = rest.split(b"FRAME\n")[1:]
+    assert len(frames) == 2 and all(len(f) == 160 * 120 * 3 // 2 for f in frames)
+    assert vlc_driver.rgb_to_ycbcr((220, 120, 30)) == (
+        frames[0][0],
+        frames[0][-2 * 60 * 80],
+        frames[0][-1],
+    )
+    assert vlc_driver.rgb_to_ycbcr((255, 255, 255)) == (235, 128, 128)

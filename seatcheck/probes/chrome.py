@@ -95,7 +95,7 @@ class ChromeGpu:
     gl_renderer: str
     gl_version: str
     gl_vendor: str
-    software_rendering: bool  # Chromium fell back to its software GL (SwiftShader)
+    software_rendering: bool  # SwiftShader, or GPU compositing off: chromium draws in software
     feature_status: dict[str, str]
     browser: str
 
@@ -108,16 +108,21 @@ def parse_system_info(info: dict[str, Any], browser: str = "") -> ChromeGpu:
     aux = gpu.get("auxAttributes") or {}
     renderer = str(aux.get("glRenderer", ""))
     devices = gpu.get("devices") or []
-    software = any(m in renderer for m in SOFTWARE_MARKERS) or any(
-        any(m in str(d.get("deviceString", "")) for m in SOFTWARE_MARKERS) and d.get("active")
-        for d in devices
+    status = {str(k): str(v) for k, v in (gpu.get("featureStatus") or {}).items()}
+    software = (
+        any(m in renderer for m in SOFTWARE_MARKERS)
+        or any(
+            any(m in str(d.get("deviceString", "")) for m in SOFTWARE_MARKERS) and d.get("active")
+            for d in devices
+        )
+        or status.get("gpu_compositing", "").startswith("disabled")
     )
     return ChromeGpu(
         gl_renderer=renderer,
         gl_version=str(aux.get("glVersion", "")),
         gl_vendor=str(aux.get("glVendor", "")),
         software_rendering=software,
-        feature_status={str(k): str(v) for k, v in (gpu.get("featureStatus") or {}).items()},
+        feature_status=status,
         browser=browser,
     )
 
