@@ -180,19 +180,20 @@ class Seat:
             return self.client.volumes.create(
                 name=name, labels=labels(self.session, roles.COMMON_TMP, keep=True)
             )
-        users = self.client.containers.list(filters={"volume": name})
-        if users:
-            names = ", ".join(str(c.name or c.id) for c in users)
-            raise SetupError(
-                roles.COMMON_TMP,
-                f"volume {name} is in use by running container(s) {names}: stop them or name "
-                "another volume",
-            )
+        self._refuse_volume_in_use(name, roles.COMMON_TMP, "stop them or name another volume")
         cleared = cleanup.clear_stale(Path(volume.attrs["Mountpoint"]))
         if cleared:
             self.progress(f"[common_tmp] cleared what a dead seat left: {'; '.join(cleared)}")
         self.facts["common_tmp_cleared"] = cleared
         return volume
+
+    def _refuse_volume_in_use(self, name: str, role: str, advice: str) -> None:
+        users = self.client.containers.list(filters={"volume": name})
+        if users:
+            names = ", ".join(str(c.name or c.id) for c in users)
+            raise SetupError(
+                role, f"volume {name} is in use by running container(s) {names}: {advice}"
+            )
 
     @property
     def tmp_path(self) -> Path:
@@ -274,14 +275,10 @@ class Seat:
     def _cache_volume(self) -> Volume:
         name = self.config.squid_volume
         # Two squids on one cache directory corrupt it: another seat's squid has it now.
-        users = self.client.containers.list(filters={"volume": name})
-        if users:
-            names = ", ".join(str(c.name or c.id) for c in users)
-            raise SetupError(
-                roles.SQUID,
-                f"squid's cache volume {name} is in use by {names}: a seat that runs beside "
-                "another needs a cache of its own (--seatcheck-squid-volume)",
-            )
+        self._refuse_volume_in_use(
+            name, roles.SQUID,
+            "a seat that runs beside another needs a cache of its own (--seatcheck-squid-volume)",
+        )  # fmt: skip
         try:
             return self.client.volumes.get(name)
         except docker.errors.NotFound:
