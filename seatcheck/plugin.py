@@ -245,7 +245,7 @@ def pytest_runtest_makereport(
     if state.seat is not None:
         name = item.nodeid.split("::")[-1]
         if report.when == "call":
-            state.seat.timeline.add(name, "check", report.start, report.stop, report.passed)
+            state.seat.timeline.add(name, "check", report.start, report.stop, not report.failed)
         elif report.when == "setup" and report.duration > 0.5:  # a fixture stood something up
             state.seat.timeline.add(f"set-up for {name}", "setup", report.start, report.stop)
     return report

@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 SCREENSHOT = "screenshot.png"
-EVIDENCE_IMAGES = (SCREENSHOT, "gl-colour.png")
+EVIDENCE_IMAGES = (
+    SCREENSHOT,
+    "chrome-colour.png",
+    "vlc-colour.png",
+    "shell-colour.png",
+    "shm-pattern.png",
+)
 FAMILIES = ("glx", "x11", "ipc", "pulse", "gids", "selinux", "squid", "teardown", "desktop")
 _FAMILY = re.compile(r"::test_([a-z0-9]+)_")
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;

@@ -36,7 +36,7 @@ class Timeline:
     def add(self, name: str, kind: str, start: float, stop: float, ok: bool = True) -> None:
         """A phase measured elsewhere (pytest's own start and stop of a check, say)."""
         self.phases.append(
-            Phase(name, kind, round(start - self.began, 3), round(stop - start, 3), ok)
+            Phase(name, kind, round(max(0.0, start - self.began), 3), round(stop - start, 3), ok)
         )
 
     def total(self) -> float:
