@@ -7,6 +7,7 @@ client's own socket timeout is the backstop should the engine itself stop answer
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from docker.models.containers import Container
 from .errors import ProbeError
 
 DEFAULT_TIMEOUT = 30.0
+_MARK = "\\036seatcheck-exit="  # printf turns \036 into the record separator
+_MARK_RE = re.compile("\x1eseatcheck-exit=\\d+\n")
 
 
 class ExecTimeout(TimeoutError):
@@ -47,17 +50,36 @@ def run(
     detach: bool = False,
 ) -> ExecResult:
     """Run ``command`` in ``container`` and return its output, killed after ``timeout``."""
-    wrapped = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
     if detach:
         container.exec_run(list(command), user=user, environment=environment, detach=True)
         return ExecResult(tuple(command), 0, "", "")
-    code, output = container.exec_run(wrapped, user=user, environment=environment, demux=True)
-    pair = output if isinstance(output, tuple) else (output, None)
-    out, err = (part if isinstance(part, bytes) else b"" for part in pair)
+    for attempt in range(3):
+        # The engine sometimes loses a fast command's output (moby#27289, docker-py#2042):
+        # the command ends with a marker line, and an answer without it is asked again
+        # (after a short pause that lets the engine attach first).
+        pause = f"sleep {0.2 * attempt:g}; " if attempt else ""
+        wrapped = [
+            "sh", "-c",
+            f'{pause}timeout --kill-after=2 {timeout:g} "$@"; rc=$?; printf "{_MARK}%d\\n" $rc; '
+            "exit $rc",
+            "sh", *command,
+        ]  # fmt: skip
+        code, output = container.exec_run(wrapped, user=user, environment=environment, demux=True)
+        pair = output if isinstance(output, tuple) else (output, None)
+        out, err = (part if isinstance(part, bytes) else b"" for part in pair)
+        text = out.decode(errors="replace")
+        found = _MARK_RE.search(text)
+        if found:
+            break
+    else:
+        raise ProbeError(
+            f"`{' '.join(command)}` in {container.name}: the engine returned no output three "
+            f"times (exit status {code})"
+        )
     result = ExecResult(
         tuple(command),
         int(code if code is not None else -1),
-        out.decode(errors="replace"),
+        text[: found.start()] + text[found.end() :],
         err.decode(errors="replace"),
     )
     if result.exit_code in (124, 137):
