@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
 from docker import DockerClient
 
@@ -79,6 +81,16 @@ def squid_volume() -> list[str]:
     never share one); it outlives the run like the default one, so it warms up once."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     return [f"--seatcheck-squid-volume=seatcheck-squid-cache-{worker}"] if worker else []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def worker_squid_cache_removed(client: DockerClient) -> Iterator[None]:
+    """A worker's own squid cache is the tests' making: it goes when the worker ends."""
+    yield
+    for arg in squid_volume():
+        name = arg.split("=", 1)[1]
+        with contextlib.suppress(docker.errors.DockerException):
+            client.volumes.get(name).remove(force=True)
 
 
 @pytest.fixture
