@@ -78,7 +78,7 @@ class SuiteRun:
 
 def squid_volume() -> list[str]:
     """Under pytest-xdist each worker's seats get a squid cache of their own (two squids must
-    never share one); it outlives the run like the default one, so it warms up once."""
+    never share one); it lasts as long as the worker."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     return [f"--seatcheck-squid-volume=seatcheck-squid-cache-{worker}"] if worker else []
 
