@@ -13,7 +13,9 @@ import re
 import secrets
 import socket
 import tarfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,6 +127,7 @@ class Seat:
         self._caps_unknown_to_engine: list[str] = []
         self._failed: dict[str, SetupError] = {}
         self._watchdog: reaper.Watchdog | None = None
+        self._console_lock = threading.Lock()
         self.console_before: console.ConsoleSnapshot | None = None
         self.getty_before: str | None = None
         self.teardown_report: TeardownReport | None = None
@@ -136,6 +139,9 @@ class Seat:
         return f"seatcheck-{self.session}-{role}"
 
     def _image(self, role: str) -> str:
+        known = self.facts["images"].get(role)
+        if known is not None:  # resolved once per run: the run tests one image per role
+            return str(known["ref"])
         with self.timeline.phase(f"image {role} (resolve or build)", "image"):
             ref = self.images.role_image(role)
         self.facts["images"][role] = {"ref": ref, "id": self.images.digest(ref)}
@@ -251,7 +257,14 @@ class Seat:
             },
         )
         ip = self.address_of(container)
-        self._wait(roles.SQUID, container, lambda: _port_open(ip, SQUID_PORT), 60, "port 3128")
+        self._wait(
+            roles.SQUID,
+            container,
+            lambda: _port_open(ip, SQUID_PORT),
+            60,
+            "port 3128",
+            interval=0.1,
+        )
         self.facts["squid"] = {"address": f"{ip}:{SQUID_PORT}", "volume": volume.name}
         # From here on, every image build goes through the cache.
         self.images.cache = cache.SquidAccess(container, str(net.name), ip, self._seat_addresses)
@@ -363,15 +376,22 @@ class Seat:
         container.put_archive("/", _tar([_Entry(cache.APT_PROXY_CONF, cache.apt_proxy_conf())]))
         self._start(roles.GNOME, container)
         with self.timeline.phase("gnome: X server's socket", "container"):
-            self._wait(roles.GNOME, container, self.x_socket.is_socket, 60, "the X socket")
+            self._wait(
+                roles.GNOME, container, self.x_socket.is_socket, 60, "the X socket", interval=0.1
+            )
         with self.timeline.phase("gnome: Shell owns and paints the screen", "container"):
             self._wait(
                 roles.GNOME, container, self._shell_owns_screen, GNOME_READY_TIMEOUT,
-                "GNOME Shell to own the screen",
+                "GNOME Shell to own the screen", interval=0.2,
             )  # fmt: skip
         with self.timeline.phase("gnome: pulse server's socket", "container"):
             self._pulse = self._wait(
-                roles.GNOME, container, self._pulse_runtime, 60, "the pulse server's socket"
+                roles.GNOME,
+                container,
+                self._pulse_runtime,
+                60,
+                "the pulse server's socket",
+                interval=0.2,
             )
         self.facts["pulse"] = {"runtime_dir": self._pulse.runtime_dir}
         self._record_versions(container)
@@ -427,6 +447,23 @@ class Seat:
         return self._memo(role) or self._remember_failure(
             role, self._timed(role, self._start_app), role
         )
+
+    def start_apps(self, wanted: list[str]) -> None:
+        """Stand several app containers up at the same time (each waits only on gnome). A
+        role that fails is remembered, and its own checks get the error when they ask."""
+        wanted = [r for r in wanted if r not in self._containers and r not in self._failed]
+        if not wanted:
+            return
+        self.gnome()  # first: the apps join its IPC namespace and its pulse runtime
+        for role in wanted:  # one at a time: the app images share layers a build makes
+            self._image(role)
+        with (
+            self.timeline.phase("app containers, started at once", "container"),
+            ThreadPoolExecutor(max_workers=len(wanted)) as pool,
+        ):
+            for future in [pool.submit(self.app, role) for role in wanted]:
+                with contextlib.suppress(SetupError):
+                    future.result()
 
     def _start_app(self, role: str) -> Container:
         pulse = self.pulse
@@ -525,7 +562,8 @@ class Seat:
         kwargs["labels"] = labels(self.session, role)
         self._guard()
         self.hooks.container_config(self, role, kwargs)
-        self._snapshot_console(kwargs.get("devices") or [])
+        with self._console_lock:  # apps are created from several threads at once
+            self._snapshot_console(kwargs.get("devices") or [])
         if "cap_add" in kwargs:
             kwargs["cap_add"] = [
                 c for c in kwargs["cap_add"] if c not in self._caps_unknown_to_engine
@@ -557,7 +595,10 @@ class Seat:
             raise SetupError(role, f"the container did not start: {exc.explanation}") from None
         return container
 
-    def _wait(self, role: str, container: Container, probe: Any, timeout: float, what: str) -> Any:
+    def _wait(
+        self, role: str, container: Container, probe: Any, timeout: float, what: str,
+        interval: float = 0.5,
+    ) -> Any:  # fmt: skip
         def exited() -> str | None:
             container.reload()
             if container.status in ("exited", "dead"):
@@ -566,7 +607,7 @@ class Seat:
             return None
 
         try:
-            return wait_for(probe, timeout, what, abort=exited)
+            return wait_for(probe, timeout, what, interval=interval, abort=exited)
         except WaitTimeout as exc:
             raise SetupError(role, str(exc), container_log_tail(container)) from None
 

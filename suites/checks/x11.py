@@ -61,7 +61,8 @@ def managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowInf
         return win if win is not None and win.managed and win.viewable else None
 
     try:
-        return wait_for(managed, timeout, f"a managed window titled {title!r}", interval=0.5)
+        # A short interval: a window is mapped and managed within a frame or two.
+        return wait_for(managed, timeout, f"a managed window titled {title!r}", interval=0.1)
     except WaitTimeout:
         found = f"last seen {asdict(seen[-1])}" if seen else "no such window in the tree"
         pytest.fail(
@@ -99,7 +100,7 @@ def screen_shows(
 
     # A compositor paints the root a frame or more later: poll for a bounded time.
     with contextlib.suppress(WaitTimeout):
-        wait_for(shows, timeout, "the colours on screen", interval=0.5)
+        wait_for(shows, timeout, "the colours on screen", interval=0.1)
     return last
 
 
