@@ -22,7 +22,7 @@ from pathlib import Path
 # linux/kd.h and linux/vt.h
 KDGETMODE, KDSETMODE = 0x4B3B, 0x4B3A
 KDGKBMODE, KDSKBMODE = 0x4B44, 0x4B45
-VT_GETMODE, VT_SETMODE = 0x5601, 0x5602
+VT_OPENQRY, VT_GETMODE, VT_SETMODE = 0x5600, 0x5601, 0x5602
 VT_ACTIVATE, VT_WAITACTIVE = 0x5606, 0x5607
 KD_MODES = {0: "KD_TEXT", 1: "KD_GRAPHICS", 2: "KD_TEXT0", 3: "KD_TEXT1"}
 KB_MODES = {0: "K_RAW", 1: "K_XLATE", 2: "K_MEDIUMRAW", 3: "K_UNICODE", 4: "K_OFF"}
@@ -111,6 +111,24 @@ def vts_of_devices(devices: list[str] | tuple[str, ...]) -> set[int]:
         if match and int(match.group(1)) > 0:
             found.add(int(match.group(1)))
     return found
+
+
+def first_free_vt(lowest: int = 2) -> int:
+    """The first VT no process holds open (the kernel's VT_OPENQRY), never below ``lowest``:
+    tty1 is the login console of a machine someone is using. Reads only."""
+    fd = _open(0)
+    try:
+        found = _get_int(fd, VT_OPENQRY)
+    finally:
+        os.close(fd)
+    if found < 1:
+        raise OSError("no free VT (VT_OPENQRY found none)")
+    if found >= lowest:
+        return found
+    for vt in range(lowest, 64):  # the kernel's answer is below the floor: look above it
+        if vt not in allocated_vts():
+            return vt
+    raise OSError(f"no free VT at or above tty{lowest}")
 
 
 def snapshot(vts: set[int]) -> ConsoleSnapshot:

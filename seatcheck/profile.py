@@ -13,7 +13,7 @@ from typing import Any
 from .errors import ProfileError
 
 PROFILE_FILE = "profile.toml"
-DISPLAY_SERVERS = ("xvfb",)  # Xorg on a real VT comes with the hardware profiles.
+DISPLAY_SERVERS = ("xvfb", "xorg")  # Xorg: on a real VT, driving the profile's DRM card
 SINKS = ("null", "hardware")
 
 
@@ -40,6 +40,8 @@ class Profile:
     description: str
     path: Path
     display: str = "xvfb"
+    vt: int = 0  # xorg: the VT the seat takes (0: the first free one, never tty1)
+    xorg_driver: str = "modesetting"  # xorg: the X driver for the profile's card
     gpu_devices: tuple[str, ...] = ()
     sound_devices: tuple[str, ...] = ()
     sink: str = "null"
@@ -108,7 +110,15 @@ def parse(text: str, path: Path) -> Profile:
     display = _take(seat, "display", str, f"{where} [seat]", "xvfb")
     if display not in DISPLAY_SERVERS:
         raise ProfileError(f"{where} [seat]: display {display!r} is not one of {DISPLAY_SERVERS}")
+    vt = _take(seat, "vt", int, f"{where} [seat]", 0)
+    if vt == 1 or not 0 <= vt < 64:
+        raise ProfileError(f"{where} [seat]: vt {vt} is not one a seat may take (2 to 63)")
+    xorg_driver = _take(seat, "xorg_driver", str, f"{where} [seat]", "modesetting")
     gpu = _take(seat, "gpu_devices", tuple, f"{where} [seat]", ())
+    if display == "xorg" and not any(Path(d).name.startswith("card") for d in gpu):
+        raise ProfileError(
+            f"{where} [seat]: display 'xorg' needs a DRM card (/dev/dri/cardN) in gpu_devices"
+        )
     sound = _take(seat, "sound_devices", tuple, f"{where} [seat]", ())
     sink = _take(seat, "sink", str, f"{where} [seat]", "null")
     if sink not in SINKS:
@@ -150,6 +160,8 @@ def parse(text: str, path: Path) -> Profile:
         description=description,
         path=path,
         display=display,
+        vt=vt,
+        xorg_driver=xorg_driver,
         gpu_devices=gpu,
         sound_devices=sound,
         sink=sink,

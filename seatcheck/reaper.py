@@ -23,7 +23,7 @@ import docker.errors
 from docker import DockerClient
 
 from . import console, engine
-from .labels import OWNER, SESSION, owner_alive
+from .labels import OWNER, SESSION, kept_volume, leftovers, owner_alive, remove_session
 
 DONE = b"d"
 
@@ -73,8 +73,6 @@ def start_watchdog(session: str, log: Path, profile: str = "") -> Watchdog:
 
 def reap_session(client: DockerClient, session: str) -> list[str]:
     """Remove a dead run's resources at once (no graceful stop) and restore the console."""
-    from .topology import remove_session
-
     failed = remove_session(client, session, stop_timeout=0)
     try:
         _, snap = console.load(session)
@@ -90,16 +88,12 @@ def reap_session(client: DockerClient, session: str) -> list[str]:
 
 def labelled_sessions(client: DockerClient) -> dict[str, set[str]]:
     """Every labelled session with resources on the engine -> the owners those carry."""
-    from . import topology
-
     owners: dict[str, set[str]] = defaultdict(set)
     flt: dict[str, str | list[str] | bool] = {"label": SESSION}
     items: list[dict[str, str]] = [c.labels for c in client.containers.list(all=True, filters=flt)]
     items += [n.attrs.get("Labels") or {} for n in client.networks.list(filters=flt)]
     items += [
-        v.attrs.get("Labels") or {}
-        for v in client.volumes.list(filters=flt)
-        if not topology.kept_volume(v)
+        v.attrs.get("Labels") or {} for v in client.volumes.list(filters=flt) if not kept_volume(v)
     ]
     for labels in items:
         owners[labels[SESSION]].add(labels.get(OWNER, ""))
@@ -171,8 +165,6 @@ def _watch(session: str, fd: int, run_dir: Path | None = None, profile: str = ""
     reaped: list[str] = []
     try:
         client = engine.connect()
-        from .topology import leftovers
-
         reaped = leftovers(client, session)
         failed = reap_session(client, session)
     except docker.errors.DockerException as exc:

@@ -193,8 +193,8 @@ FAULTS = [
         # The X server unshares its IPC namespace: the container's is still shareable and the
         # apps join it, but the server no longer sees their shared memory.
         images={
-            "gnome": "RUN sed -i 's|^ExecStart=/usr/bin/Xvfb|ExecStart=/usr/bin/unshare --ipc "
-            "/usr/bin/Xvfb|' /etc/systemd/system/seatcheck-xserver.service"
+            "gnome": "RUN sed -i 's|exec /usr/bin/Xvfb|exec /usr/bin/unshare --ipc "
+            "/usr/bin/Xvfb|' /usr/local/bin/seatcheck-xserver"
         },
         failing=(
             "test_ipc_app_shares_x_server_namespace[chrome]",

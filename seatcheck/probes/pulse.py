@@ -6,16 +6,20 @@ server's own cookie (read from the gnome container), never by loosening the serv
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..errors import ProbeError
 
 _env_lock = threading.Lock()
 
@@ -44,6 +48,20 @@ def connect(socket_path: Path, cookie: bytes, timeout: float = 5.0) -> Iterator[
             yield pulse
         finally:
             pulse.close()
+
+
+@contextmanager
+def connect_with_env_cookie(socket_path: Path, timeout: float = 5.0) -> Iterator[Any]:
+    """A connected ``pulsectl.Pulse``; libpulse takes the cookie from PULSE_COOKIE, which the
+    caller set for this process alone."""
+    import pulsectl
+
+    pulse = pulsectl.Pulse("seatcheck", server=f"unix:{socket_path}", connect=False)
+    try:
+        _connect(pulse, timeout)
+        yield pulse
+    finally:
+        pulse.close()
 
 
 def _connect(pulse: Any, timeout: float) -> None:
@@ -114,26 +132,45 @@ def stream_peaks_at_once(
     streams: dict[str, StreamInfo],
     seconds: float,
     readings: int,
-    enough: Callable[[list[float]], bool] = lambda peaks: False,
+    stop_above: float | None = None,
 ) -> dict[str, list[float]]:
-    """Each stream's peaks, read at the same time: one connection and thread per stream (a
-    pulsectl reading blocks its connection for ``seconds``). Up to ``readings`` readings per
-    stream, stopping early once ``enough`` says so."""
-
-    def read(stream: StreamInfo) -> list[float]:
-        peaks: list[float] = []
-        with connect(socket_path, cookie) as own:
-            while len(peaks) < readings and not enough(peaks):
-                peaks.append(stream_peak(own, stream, seconds))
-        return peaks
-
+    """Each stream's peaks on its own monitor, read at the same time by one process per
+    stream (``pulse_peaks``): up to ``readings`` readings of ``seconds`` each, stopping early
+    at the first above ``stop_above``."""
     if not streams:
         return {}
-    with ThreadPoolExecutor(max_workers=len(streams)) as pool:
-        futures = {key: pool.submit(read, stream) for key, stream in streams.items()}
-        # A reading ends by itself after ``seconds``; the margin covers connecting.
-        deadline = readings * seconds + 10
-        return {key: future.result(timeout=deadline) for key, future in futures.items()}
+    deadline = readings * seconds + 15  # a reading ends by itself; the margin is for start-up
+    with tempfile.NamedTemporaryFile(prefix="seatcheck-pulse-cookie-") as cookie_file:
+        cookie_file.write(cookie)
+        cookie_file.flush()
+        env = {**os.environ, "PULSE_COOKIE": cookie_file.name}
+        procs = {}
+        for key, stream in streams.items():
+            command = [
+                sys.executable, "-m", "seatcheck.probes.pulse_peaks",
+                f"--socket={socket_path}", f"--sink={stream.sink}", f"--stream={stream.index}",
+                f"--seconds={seconds}", f"--readings={readings}",
+                *([f"--stop-above={stop_above}"] if stop_above is not None else []),
+            ]  # fmt: skip
+            procs[key] = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+        found = {}
+        try:
+            for key, proc in procs.items():
+                out, err = proc.communicate(timeout=deadline)
+                if proc.returncode != 0:
+                    raise ProbeError(
+                        f"reading {key}'s stream {streams[key].index} failed "
+                        f"(exit {proc.returncode}): {err.strip()[-500:]}"
+                    )
+                found[key] = [float(p) for p in json.loads(out)]
+        finally:
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+        return found
 
 
 def sink_peak(pulse: Any, sink: int, seconds: float = 2.0) -> float:

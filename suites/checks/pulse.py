@@ -109,7 +109,7 @@ def loud_peaks(seat: Seat, server: Any, presentation: Present) -> dict[str, list
     may still be filling its buffer: up to four readings each, stopping at the first loud one."""
     return pulse.stream_peaks_at_once(
         seat.pulse_socket, seat.pulse_cookie(), _found_streams(seat, server, presentation),
-        PEAK_WINDOW, readings=4, enough=lambda peaks: bool(peaks) and peaks[-1] > AUDIBLE,
+        PEAK_WINDOW, readings=4, stop_above=AUDIBLE,
     )  # fmt: skip
 
 

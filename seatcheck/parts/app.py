@@ -1,0 +1,82 @@
+"""An app container (chrome, vlc, shell): joins gnome's IPC namespace, the shared /tmp and the
+seat network, with the gnome container's machine-id and the pulse runtime link, as the recipe
+does; it idles until a driver starts its program."""
+
+from __future__ import annotations
+
+import secrets
+import tarfile
+from typing import TYPE_CHECKING, Any
+
+from docker.models.containers import Container
+
+from .. import cache, execs
+from .base import FileEntry, Part, tar, wait_ready
+from .gnome import DISPLAY, PulseRuntime
+
+if TYPE_CHECKING:
+    from ..topology import Seat
+
+
+class AppPart(Part):
+    def __init__(self, seat: Seat, role: str) -> None:
+        super().__init__(seat)
+        self.role = role
+
+    def start(self) -> Container:
+        seat, role = self.seat, self.role
+        pulse = seat.pulse
+        container = seat.create(role, **self.create_args(), command=["sleep", "infinity"])
+        container.put_archive("/", self._overlay(pulse))
+        container.start()
+        wait_ready(role, container, lambda: container.status == "running", 30, "it to run")
+        return container
+
+    def create_args(self) -> dict[str, Any]:
+        """How an app container joins the seat: gnome's IPC namespace, /tmp, DISPLAY."""
+        seat = self.seat
+        gnome = seat.gnome()
+        return {
+            "image": seat.image(self.role),
+            "ipc_mode": f"container:{gnome.id}",
+            "network": seat.network().name,
+            "volumes": seat.tmp_mount(),
+            "environment": {"DISPLAY": DISPLAY, "http_proxy": cache.RUNTIME_PROXY},
+            **seat.device_args(),
+            **seat.privilege_args(),
+        }
+
+    def _overlay(self, pulse: PulseRuntime) -> bytes:
+        # As the recipe: the gnome container's machine-id, and the pulse runtime link.
+        user, uid = self.seat.config.seat_user, self.seat.config.seat_uid
+        pulse_dir = f"home/{user}/.config/pulse"
+        return tar([
+            FileEntry("etc/machine-id", (pulse.machine_id + "\n").encode(), mode=0o444),
+            FileEntry(cache.APT_PROXY_CONF, cache.apt_proxy_conf()),
+            FileEntry(f"home/{user}/.config", kind=tarfile.DIRTYPE, mode=0o755, owner=uid),
+            FileEntry(pulse_dir, kind=tarfile.DIRTYPE, mode=0o700, owner=uid),
+            FileEntry(
+                f"{pulse_dir}/{pulse.machine_id}-runtime", kind=tarfile.SYMTYPE, mode=0o777,
+                owner=uid, link=pulse.runtime_dir,
+            ),
+        ])  # fmt: skip
+
+    def oneshot(self, command: list[str], timeout: float, **overrides: Any) -> execs.ExecResult:
+        """Run ``command`` in a short-lived container joined to the seat like this app, with
+        ``overrides`` to its settings (for example ``network_mode="none"``)."""
+        seat = self.seat
+        kwargs = {**self.create_args(), **overrides}
+        if "network_mode" in overrides:
+            kwargs.pop("network", None)
+        probe_role = f"{self.role}-probe"
+        kwargs["name"] = f"{seat.name_of(probe_role)}-{secrets.token_hex(3)}"
+        kwargs["command"] = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
+        container = seat.create(probe_role, remember=False, **kwargs)
+        try:
+            container.start()
+            code = container.wait(timeout=timeout + 15)["StatusCode"]
+            out = container.logs(stdout=True, stderr=False).decode(errors="replace")
+            err = container.logs(stdout=False, stderr=True).decode(errors="replace")
+            return execs.ExecResult(tuple(command), int(code), out, err)
+        finally:
+            container.remove(force=True, v=True)

@@ -1,0 +1,143 @@
+"""The gnome container: systemd as PID 1, the display mode's X server, pulseaudio for the seat
+user with its runtime dir in the shared /tmp, and GNOME Shell. Ready when Shell owns and
+paints the screen and pulse's socket exists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docker.models.containers import Container
+
+from .. import cache, execs, roles
+from ..displays import DisplayMode, display_for
+from ..probes import selinux, x11
+from .base import FileEntry, Part, start, tar, wait_ready
+
+if TYPE_CHECKING:
+    from ..topology import Seat
+
+DISPLAY = ":0"
+READY_TIMEOUT = 180.0
+UDEV_DB = Path("/run/udev")
+
+
+@dataclass(frozen=True)
+class PulseRuntime:
+    machine_id: str
+    runtime_dir: str  # inside the containers, e.g. /tmp/pulse-AbC123
+
+    @property
+    def socket(self) -> str:
+        return f"{self.runtime_dir}/native"
+
+
+class GnomePart(Part):
+    role = roles.GNOME
+
+    def __init__(self, seat: Seat) -> None:
+        super().__init__(seat)
+        self.display: DisplayMode = display_for(seat.config.profile)
+        self.pulse: PulseRuntime | None = None
+
+    def host_bind_paths(self) -> list[str]:
+        return ["/sys/fs/cgroup", *self.seat.config.profile.devices]
+
+    def _udev_volume(self) -> dict[str, dict[str, str]]:
+        # No udevd of its own: X's libinput and pulse's udev-detect read the host's database.
+        if self.seat.config.profile.devices and UDEV_DB.is_dir():
+            return {str(UDEV_DB): {"bind": str(UDEV_DB), "mode": "ro"}}
+        return {}
+
+    def start(self) -> Container:
+        seat = self.seat
+        seat.squid()  # gnome reaches it as rpmcache on the seat network
+        seat.host_labels_before = {p: selinux.file_label(p) for p in self.host_bind_paths()}
+        seat.facts["selinux"] = {
+            "mode": selinux.mode(),
+            "policy": selinux.policy_type() or "none",
+            "host_labels_before": seat.host_labels_before,
+        }
+        image = seat.image(roles.GNOME)
+        self.display.prepare()
+        seat.facts["display"] = self.display.facts()
+        devices = [*seat.config.profile.devices, *self.display.devices()]
+        device_args: dict[str, Any] = {"devices": [f"{d}:{d}:rwm" for d in devices]}
+        container = seat.create(
+            roles.GNOME,
+            image=image,
+            tty=True,  # systemd writes its status and our units' output to the console
+            ipc_mode="shareable",
+            network=seat.network().name,
+            tmpfs={"/run": "rw,exec", "/run/lock": "rw"},
+            volumes={
+                "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
+                **self._udev_volume(),
+                **seat.tmp_mount(),
+            },
+            # Run-time installs (the recipe's drivers) go through the cache as rpmcache.
+            environment={"container": "docker", "http_proxy": cache.RUNTIME_PROXY},
+            **(device_args if devices else {}),
+            **seat.privilege_args(),
+        )
+        container.put_archive(
+            "/",
+            tar([FileEntry(cache.APT_PROXY_CONF, cache.apt_proxy_conf()), *self.display.files()]),
+        )
+        start(roles.GNOME, container)
+        with seat.timeline.phase("gnome: X server's socket", "container"):
+            wait_ready(
+                roles.GNOME, container, seat.x_socket.is_socket, 60, "the X socket", interval=0.1
+            )
+        with seat.timeline.phase("gnome: Shell owns and paints the screen", "container"):
+            wait_ready(
+                roles.GNOME, container, self._shell_owns_screen, READY_TIMEOUT,
+                "GNOME Shell to own the screen", interval=0.2,
+            )  # fmt: skip
+        with seat.timeline.phase("gnome: pulse server's socket", "container"):
+            self.pulse = wait_ready(
+                roles.GNOME, container, lambda: self._pulse_runtime(container), 60,
+                "the pulse server's socket", interval=0.2,
+            )  # fmt: skip
+        seat.facts["pulse"] = {"runtime_dir": self.pulse.runtime_dir}
+        self._record_versions(container)
+        return container
+
+    def _record_versions(self, gnome: Container) -> None:
+        """The X server's and Mesa's versions, for the report's manifest."""
+        x = execs.run(gnome, ["xdpyinfo"], environment={"DISPLAY": DISPLAY}, timeout=10)
+        found = re.search(r"vendor string:\s*(.+)\n(?:.*\n)*?X.Org version:\s*(\S+)", x.stdout)
+        self.seat.facts["x_server"] = f"{found.group(1)} {found.group(2)}" if found else "unknown"
+        gl = execs.run(
+            gnome, ["glxinfo", "-B"], user=self.seat.config.seat_user,
+            environment={"DISPLAY": DISPLAY},
+        )  # fmt: skip
+        mesa = re.search(r"Mesa (\S+)", gl.stdout)
+        self.seat.facts["mesa"] = mesa.group(1) if mesa else "none"
+
+    def _shell_owns_screen(self) -> bool:
+        socket_path = self.seat.x_socket
+        if not socket_path.is_socket():
+            return False
+        with x11.display_at(socket_path, timeout=5) as dpy:
+            wm = x11.window_manager(dpy)
+            # Owning the screen means painting it too: a flat screen is not drawn yet.
+            painted = not x11.is_flat(x11.screenshot(dpy))
+        return wm.wm_selection_owned and wm.name == "GNOME Shell" and painted
+
+    def _pulse_runtime(self, gnome: Container) -> PulseRuntime | None:
+        user = self.seat.config.seat_user
+        res = execs.shell(
+            gnome,
+            'mid=$(cat /etc/machine-id); echo "$mid"; '
+            f'readlink "/home/{user}/.config/pulse/$mid-runtime"',
+            timeout=10,
+        )
+        lines = res.stdout.split()
+        if not res.ok or len(lines) != 2:
+            return None
+        runtime = PulseRuntime(machine_id=lines[0], runtime_dir=lines[1])
+        host_socket = self.seat.tmp_path / Path(runtime.socket).relative_to("/tmp")
+        return runtime if host_socket.is_socket() else None
