@@ -64,3 +64,12 @@ def test_restore_console_without_snapshot_is_one_line(tmp_path: object) -> None:
     assert proc.returncode == 2
     assert "no console snapshot for run no-such-run" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_first_free_vt_is_a_free_one_and_never_tty1() -> None:
+    """The xorg display mode's choice: the kernel's first VT no process holds open, raised to
+    the floor given (tty1 is a person's login console)."""
+    found = console.first_free_vt()
+    assert 2 <= found < 64
+    high = console.first_free_vt(lowest=40)
+    assert high >= 40 and high not in console.allocated_vts()

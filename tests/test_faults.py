@@ -163,8 +163,7 @@ FAULTS = [
     Fault(
         "x11-on-tcp",
         images={
-            "gnome": "RUN sed -i 's/-nolisten tcp/-listen tcp/' "
-            "/etc/systemd/system/seatcheck-xserver.service"
+            "gnome": "RUN sed -i 's/-nolisten tcp/-listen tcp/' /usr/local/bin/seatcheck-xserver"
         },
         failing=("test_x11_server_not_on_tcp[gnome]",),
         message=r"expected no X server listening on TCP in gnome's network namespace; found "
@@ -176,8 +175,9 @@ FAULTS = [
         failing=tuple(f"test_x11_app_pixels_reach_the_screen{a}" for a in APPS),
         message=r"expected chrome's window centre to show RGB\(40, 90, 200\) on the screen; "
         r"found RGB\(0, 0, 0\)",
-        tolerate=("test_ipc_mit_shm_pattern_reaches_screen",),
-        why="the MIT-SHM stripes are under the same cover",
+        tolerate=("test_ipc_mit_shm_pattern_reaches_screen", "test_desktop_screenshot_saved"),
+        why="the MIT-SHM stripes are under the same cover, and so is the desktop once the "
+        "apps have started (they start before the first check)",
     ),
     Fault(
         "x11-compositor-frozen",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from seatcheck import profile
+from seatcheck.displays import XorgDisplay, display_for
 from seatcheck.errors import ProfileError
 
 
@@ -57,8 +58,31 @@ def test_full_profile_parses(tmp_path: Path) -> None:
         ("[expect.glx]\nrenderer = ['x']\n", r"\[expect.glx\]: unknown key.*renderer"),
         ("seat = 3\n", r"\[seat\] must be a table"),
         ("[seat]\napps = ['shell', 'gimp']\n", r"app role 'gimp' has no driver.*shell"),
+        ("[seat]\ndisplay = 'xorg'\n", r"display 'xorg' needs a DRM card"),
+        ("[seat]\ndisplay = 'xorg'\ngpu_devices = ['/dev/dri/renderD128']\n", "needs a DRM card"),
+        ("[seat]\nvt = 1\n", "vt 1 is not one a seat may take"),
+        ("[seat]\nvt = '7'\n", "'vt' must be a int"),
     ],
 )
 def test_malformed_profile_is_refused(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ProfileError, match=message):
         profile.load(write(tmp_path, text))
+
+
+def test_xorg_profile_gives_x_its_card_and_vt(tmp_path: Path) -> None:
+    """The xorg display mode's settings for the gnome image: the profile's VT, its card as the
+    modesetting driver's kmsdev, and the VT's node among the devices."""
+    prof = profile.load(
+        write(
+            tmp_path,
+            '[seat]\ndisplay = "xorg"\nvt = 7\n'
+            'gpu_devices = ["/dev/dri/card1", "/dev/dri/renderD129"]\n',
+        )
+    )
+    display = display_for(prof)
+    assert isinstance(display, XorgDisplay)
+    display.vt = prof.vt  # what prepare() takes from the profile (it also checks the VTs)
+    files = {f.name: f.data.decode() for f in display.files()}
+    assert files["etc/seatcheck/xserver.env"] == "SEATCHECK_VT=7\nSEATCHECK_XSERVER=xorg\n"
+    assert 'Option "kmsdev" "/dev/dri/card1"' in files["etc/X11/xorg.conf.d/10-seatcheck.conf"]
+    assert display.devices()[:2] == ["/dev/tty0", "/dev/tty7"]
