@@ -157,6 +157,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_vm(args: argparse.Namespace) -> int:
+    """Boot the nested-virt VM and run the vm profile inside it (Xorg on a real VT)."""
+    from .vm.run import run_vm
+
+    done = run_vm(Path(args.reports), _say, args.pytest_args, keep_vm=args.keep_vm)
+    _say(f"vm: {json.dumps(done.facts)}")
+    _say(f"report: {done.report_dir / 'report.html'} (exit status {done.exit_status})")
+    _say(f"matrix: {reports.write_index(Path(args.reports))}")
+    return 1 if done.exit_status is None else done.exit_status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seatcheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--session", default=None, help="the run whose snapshot to use")
     restore.add_argument("--timeout", type=float, default=5.0, help="deadline for a VT switch")
     restore.set_defaults(func=cmd_restore_console)
+
+    vm = sub.add_parser(
+        "vm", help="boot the nested-virt VM and run the vm profile in it (Xorg on a real VT)"
+    )
+    vm.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    vm.add_argument("--keep-vm", action="store_true", help="leave the VM up to look at it")
+    vm.set_defaults(func=cmd_vm)
 
     setup = sub.add_parser("setup", help="install host packages and start the engine if needed")
     setup.add_argument(

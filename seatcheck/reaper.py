@@ -74,6 +74,9 @@ def start_watchdog(session: str, log: Path, profile: str = "") -> Watchdog:
 def reap_session(client: DockerClient, session: str) -> list[str]:
     """Remove a dead run's resources at once (no graceful stop) and restore the console."""
     failed = remove_session(client, session, stop_timeout=0)
+    from .vm import tracking  # a VM run's qemu, recorded outside the engine
+
+    tracking.end(session)
     try:
         _, snap = console.load(session)
     except (FileNotFoundError, OSError):
@@ -112,6 +115,12 @@ def sweep(
         dead = all(owner_alive(o) is False for o in owners)
         if session or everything or dead:
             reaped[found] = reap_session(client, found)
+    from .vm import tracking
+
+    for found in tracking.dead_sessions():  # VM runs: no labelled resource on this engine
+        if (not session or found == session) and found not in reaped:
+            tracking.end(found)
+            reaped[found] = []
     return reaped
 
 

@@ -1,0 +1,258 @@
+"""The VM's disk, made without a registry and without mounting anything.
+
+debootstrap makes the root (Debian's kernel, systemd with getty on tty1, docker.io, python3);
+a second engine on the host, whose data root is the root's ``/var/lib/docker``, receives the
+seat's images (``save`` from the host's engine, ``load`` into it); the checkout and the
+harness's Python packages are copied in; ``mkfs.ext4 -d`` turns the folder into a disk image
+(it keeps the ``trusted.overlay.*`` attributes and whiteouts overlay2 needs). The disk is cached
+under the state dir by the hash of its recipe and of the image ids, like the images are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker import DockerClient
+
+from .. import cache, engine
+from ..errors import SetupError
+from . import tracking
+
+SUITE = "bookworm"
+MIRROR = "http://deb.debian.org/debian"
+# What the VM itself runs: the seat is in containers, so no X or GNOME out here.
+PACKAGES = (
+    "linux-image-amd64", "systemd", "systemd-sysv", "udev", "dbus", "kmod", "libpam-systemd",
+    "docker.io", "iproute2", "python3", "python3-venv", "alsa-utils", "ca-certificates",
+    "kbd", "procps", "libpulse0", "debootstrap",
+)  # fmt: skip
+SIZE = "16G"  # sparse: only what is written takes room on the host
+CHECKOUT = "/opt/seatcheck"
+HELPER_SOCKET = "/run/seatcheck-vm-engine.sock"
+Progress = Callable[[str], None]
+
+# First boot: the network by DHCP (qemu's user-mode net), the job disk, the serial marker.
+NETWORK_UNIT = "[Match]\nName=en* eth*\n[Network]\nDHCP=yes\n"
+JOB_UNIT = """[Unit]
+Description=seatcheck job from the second disk (/dev/vdb)
+After=docker.service network-online.target
+Wants=docker.service network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/seatcheck-vm-job
+StandardOutput=journal+console
+StandardError=journal+console
+
+[Install]
+WantedBy=multi-user.target
+"""
+JOB_SCRIPT = """#!/bin/sh
+# Runs the job the host put on /dev/vdb (job/run.sh), its output in job/out, then powers off.
+# Markers on the serial console tell the host where the job is (it watches the serial log).
+echo "seatcheck-vm: booted $(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
+mkdir -p /job && mount /dev/vdb /job || { echo "seatcheck-vm: no job disk" > /dev/ttyS0; exit 0; }
+mkdir -p /job/out
+sh /job/run.sh > /job/out/job.log 2>&1
+echo "seatcheck-vm: job-exit $?" > /dev/ttyS0
+sync; umount /job
+systemctl poweroff
+"""
+
+
+@dataclass(frozen=True)
+class VmDisk:
+    image: Path  # the raw disk
+    kernel: Path
+    initrd: Path
+    recipe: str  # the hash it is cached under
+
+
+def recipe_hash(image_ids: dict[str, str], checkout: Path) -> str:
+    recipe = {
+        "suite": SUITE, "mirror": MIRROR, "packages": PACKAGES, "size": SIZE,
+        "units": [NETWORK_UNIT, JOB_UNIT, JOB_SCRIPT], "images": image_ids,
+        "checkout": _tree_hash(checkout),
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _tree_hash(checkout: Path) -> str:
+    """The checkout's tracked files as they are now (committed or not)."""
+    listed = subprocess.run(
+        ["git", "-C", str(checkout), "ls-files", "-z"], capture_output=True, check=True,
+        timeout=60,
+    ).stdout.split(b"\0")  # fmt: skip
+    digest = hashlib.sha256()
+    for name in sorted(n for n in listed if n):
+        path = checkout / name.decode()
+        if path.is_file():
+            digest.update(name + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def vm_dir() -> Path:
+    return cache.state_dir() / "vm"
+
+
+def cached(recipe: str) -> VmDisk | None:
+    folder = vm_dir() / recipe
+    disk = VmDisk(folder / "disk.img", folder / "vmlinuz", folder / "initrd.img", recipe)
+    return disk if (folder / "complete").exists() else None
+
+
+def build(client: DockerClient, images: list[str], checkout: Path, progress: Progress) -> VmDisk:
+    """The VM disk for these images and this checkout: cached, or made now."""
+    ids = {ref: str(client.images.get(ref).id) for ref in images}
+    recipe = recipe_hash(ids, checkout)
+    found = cached(recipe)
+    if found is not None:
+        progress(f"[vm] disk {recipe} is cached")
+        return found
+    engine.ensure_host_packages({"debootstrap": "debootstrap", "mkfs.ext4": "e2fsprogs"})
+    folder = vm_dir() / recipe
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="seatcheck-vm-", dir="/var/tmp") as tmp:
+        root = Path(tmp) / "root"
+        started = time.monotonic()
+        _debootstrap(root, progress)
+        _configure(root)
+        _copy_checkout(root, checkout)
+        progress(f"[vm] root made in {time.monotonic() - started:.0f} s; loading images")
+        _fill_engine(client, root, images, progress)
+        boot = root / "boot"
+        shutil.copy(max(boot.glob("vmlinuz-*")), folder / "vmlinuz")
+        shutil.copy(max(boot.glob("initrd.img-*")), folder / "initrd.img")
+        progress("[vm] mkfs.ext4 -d")
+        subprocess.run(
+            ["mkfs.ext4", "-q", "-F", "-L", "seatcheck-vm", "-d", str(root),
+             str(folder / "disk.img"), SIZE],
+            check=True, timeout=1200,
+        )  # fmt: skip
+    (folder / "complete").write_text(json.dumps({"images": ids}, indent=1))
+    progress(f"[vm] disk {recipe} made in {time.monotonic() - started:.0f} s")
+    found = cached(recipe)
+    assert found is not None
+    return found
+
+
+def _debootstrap(root: Path, progress: Progress) -> None:
+    progress(f"[vm] debootstrap {SUITE} with {len(PACKAGES)} packages")
+    proc = subprocess.run(
+        ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE,
+         str(root), MIRROR],
+        capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SetupError("vm", "debootstrap of the VM's root failed", proc.stdout[-3000:])
+
+
+def _configure(root: Path) -> None:
+    (root / "etc/hostname").write_text("seatcheck-vm\n")
+    (root / "etc/fstab").write_text("/dev/vda / ext4 rw,relatime 0 1\n")
+    net = root / "etc/systemd/network/20-seatcheck.network"
+    net.parent.mkdir(parents=True, exist_ok=True)
+    net.write_text(NETWORK_UNIT)
+    (root / "etc/systemd/system/seatcheck-vm-job.service").write_text(JOB_UNIT)
+    job = root / "usr/local/sbin/seatcheck-vm-job"
+    job.write_text(JOB_SCRIPT)
+    job.chmod(0o755)
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    # The serial console carries the job's markers: no getty may hold ttyS0 (writes get EIO).
+    mask = root / "etc/systemd/system/serial-getty@ttyS0.service"
+    if not mask.is_symlink():
+        mask.symlink_to("/dev/null")
+    # qemu's user-mode network answers DNS at 10.0.2.3.
+    resolv = root / "etc/resolv.conf"
+    if resolv.is_symlink():
+        resolv.unlink()
+    resolv.write_text("nameserver 10.0.2.3\n")
+    for unit, target in (
+        ("seatcheck-vm-job.service", "/etc/systemd/system/seatcheck-vm-job.service"),
+        ("systemd-networkd.service", "/lib/systemd/system/systemd-networkd.service"),
+    ):
+        link = wants / unit
+        if not link.exists():
+            link.symlink_to(target)
+    # root logs in on tty1 without a password: it is a throwaway VM on the host's own loop.
+    subprocess.run(["chroot", str(root), "passwd", "-d", "root"], check=True, timeout=60)
+
+
+def _copy_checkout(root: Path, checkout: Path) -> None:
+    """This checkout's tracked files, and the harness's Python packages beside Debian's
+    python3 (the same minor version: the wheels fit), reached through PYTHONPATH."""
+    dest = root / CHECKOUT.lstrip("/")
+    listed = subprocess.run(
+        ["git", "-C", str(checkout), "ls-files", "-z"], capture_output=True, check=True,
+        timeout=60,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        src = checkout / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    site = Path(sysconfig.get_paths()["purelib"])
+    skip = shutil.ignore_patterns("__editable__*", "*.pth", "pip", "pip-*")
+    shutil.copytree(site, dest / "site-packages", symlinks=True, ignore=skip)
+
+
+def _fill_engine(client: DockerClient, root: Path, images: list[str], progress: Progress) -> None:
+    """A second engine whose data root is the VM's /var/lib/docker takes the images."""
+    data = root / "var/lib/docker"
+    data.mkdir(parents=True, exist_ok=True)
+    exec_root = Path(tempfile.mkdtemp(prefix="seatcheck-vm-engine-", dir="/run"))
+    helper = subprocess.Popen(
+        ["dockerd", f"--data-root={data}", f"--exec-root={exec_root}",
+         f"--pidfile={exec_root}/docker.pid", f"--host=unix://{HELPER_SOCKET}",
+         "--bridge=none", "--iptables=false", "--ip-masq=false", "--storage-driver=overlay2",
+         # Its own containerd namespaces: it must never see (or clean up) the host engine's.
+         "--containerd-namespace=seatcheck-vm", "--containerd-plugins-namespace=seatcheck-vm-p"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    tracking.record(f"vm-disk-{root.parent.name}", helper.pid)
+    try:
+        second = _connect_when_up(helper)
+        for ref in images:
+            started = time.monotonic()
+            # Streamed from one engine into the other, never whole in memory.
+            loaded = second.api.load_image(client.api.get_image(ref))  # type: ignore[no-untyped-call]
+            for answer in loaded:
+                if isinstance(answer, dict) and answer.get("error"):
+                    raise SetupError("vm", f"the VM's engine refused {ref}: {answer['error']}")
+            progress(f"[vm] {ref} into the VM's engine in {time.monotonic() - started:.0f} s")
+    finally:
+        helper.terminate()
+        try:
+            helper.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait(timeout=30)
+        tracking.forget(f"vm-disk-{root.parent.name}")
+        shutil.rmtree(exec_root, ignore_errors=True)
+
+
+def _connect_when_up(helper: subprocess.Popen[bytes], timeout: float = 60) -> DockerClient:
+    deadline = time.monotonic() + timeout
+    while True:
+        if helper.poll() is not None:
+            raise SetupError("vm", f"the helper engine exited ({helper.returncode})")
+        try:
+            second = docker.DockerClient(base_url=f"unix://{HELPER_SOCKET}", timeout=600)
+            second.ping()
+            return second
+        except Exception:
+            if time.monotonic() > deadline:
+                raise SetupError("vm", "the helper engine did not answer within 60 s") from None
+            time.sleep(0.5)
