@@ -223,6 +223,17 @@ def forget(session: str, folder: Path = SNAPSHOTS) -> None:
     (folder / f"{session}.json").unlink(missing_ok=True)
 
 
+def screen_text(vt: int) -> list[str]:
+    """What VT ``vt`` shows as text (``/dev/vcsN``, its size from ``/dev/vcsaN``): the
+    kernel's copy of the screen, non-blank lines only. Reads only."""
+    with open(f"/dev/vcsa{vt}", "rb") as attrs:
+        rows, cols = attrs.read(2)
+    with open(f"/dev/vcs{vt}", "rb") as text:
+        data = text.read(rows * cols).decode("latin-1")
+    lines = (data[i : i + cols].rstrip() for i in range(0, len(data), cols))
+    return [line for line in lines if line]
+
+
 def getty_state(vt: int = LOGIN_VT) -> str | None:
     """``systemctl is-active getty@ttyN`` where the host runs systemd, else None."""
     if not Path("/run/systemd/system").is_dir() or not shutil.which("systemctl"):

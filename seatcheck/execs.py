@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from docker.models.containers import Container
 
 from .errors import ProbeError
+from .waits import time_scale
 
 DEFAULT_TIMEOUT = 30.0
 _MARK = "\\036seatcheck-exit="  # printf turns \036 into the record separator
@@ -49,7 +50,9 @@ def run(
     environment: dict[str, str] | None = None,
     detach: bool = False,
 ) -> ExecResult:
-    """Run ``command`` in ``container`` and return its output, killed after ``timeout``."""
+    """Run ``command`` in ``container`` and return its output, killed after ``timeout``
+    (scaled by ``waits.time_scale``)."""
+    timeout *= time_scale()
     if detach:
         container.exec_run(list(command), user=user, environment=environment, detach=True)
         return ExecResult(tuple(command), 0, "", "")

@@ -54,10 +54,9 @@ def sound_cards(proc_cards: Path = Path("/proc/asound/cards")) -> list[str]:
 
 
 def selinux_mode(root: Path = Path("/sys/fs/selinux")) -> str:
-    enforce = _read(root / "enforce")
-    if not enforce:
-        return "disabled"
-    return "enforcing" if enforce == "1" else "permissive"
+    from .probes import selinux  # one reading of the mode for the manifest and the checks
+
+    return selinux.mode(root)
 
 
 def _read(path: Path) -> str:

@@ -24,8 +24,20 @@ EVIDENCE_IMAGES = (
     "vlc-colour.png",
     "shell-colour.png",
     "shm-pattern.png",
+    "vm-screen-after.png",  # `seatcheck vm`: the VM's display after the run, read by the host
 )
-FAMILIES = ("glx", "x11", "ipc", "pulse", "gids", "selinux", "squid", "teardown", "desktop")
+FAMILIES = (
+    "glx",
+    "x11",
+    "ipc",
+    "pulse",
+    "gids",
+    "selinux",
+    "squid",
+    "console",
+    "teardown",
+    "desktop",
+)
 _FAMILY = re.compile(r"::test_([a-z0-9]+)_")
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;
 padding:4px 6px;text-align:left;vertical-align:top} table{border-collapse:collapse;margin:1em 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,6 +12,19 @@ T = TypeVar("T")
 
 class WaitTimeout(TimeoutError):
     pass
+
+
+TIME_SCALE_ENV = "SEATCHECK_TIME_SCALE"
+
+
+def time_scale() -> float:
+    """How much slower than this project's reference machine the seat runs (at least 1):
+    every deadline is multiplied by it. ``seatcheck vm`` sets it under software emulation,
+    where the same seat takes several times as long (as Mesa's CI scales its timeouts)."""
+    try:
+        return max(1.0, float(os.environ.get(TIME_SCALE_ENV, "1")))
+    except ValueError:
+        return 1.0
 
 
 def wait_for(
@@ -26,6 +40,7 @@ def wait_for(
     when the container being waited on has exited: no point waiting out the budget).
     Exceptions from the probe count as "not yet"; the last one is reported on timeout.
     """
+    timeout *= time_scale()
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:

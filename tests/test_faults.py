@@ -210,8 +210,9 @@ FAULTS = [
     Fault(
         "pulse-muted-at-source",
         images={
-            "shell": "RUN rm /usr/bin/paplay && printf '#!/bin/bash\\nexec -a paplay "
-            '/usr/bin/pacat --volume=0 "$@"\\n\' >/usr/bin/paplay && chmod +x /usr/bin/paplay'
+            # Found first on PATH: the tone's pacat plays at volume 0 (still /usr/bin/pacat).
+            "shell": "RUN printf '#!/bin/sh\\nexec /usr/bin/pacat --volume=0 \"$@\"\\n' "
+            ">/usr/local/bin/pacat && chmod +x /usr/local/bin/pacat"
         },
         failing=("test_pulse_app_stream_audible[shell]",),
         message=r"expected shell's own stream to peak above 0.5 on its monitor; found 0.000",

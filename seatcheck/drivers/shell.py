@@ -1,12 +1,18 @@
-"""The shell app: xterm for a window, seatcheck's GL client for a colour, sox and paplay for
+"""The shell app: xterm for a window, seatcheck's GL client for a colour, sox and pacat for
 a tone (the image ships them: dockerfiles/shell)."""
 
 from __future__ import annotations
 
 from .. import roles
-from .base import AppDriver, Launch, Presentation, unique_title
+from .base import PROGRAM_LIFETIME, AppDriver, Launch, Presentation, unique_title
 
-TONE = 'f="$HOME/seatcheck-{freq}.wav"; [ -s "$f" ] || sox -q -n -r 48000 -c 2 -b 16 "$f" synth 120 sine {freq} vol 0.9 || exit 1; exec paplay --client-name=seatcheck-tone --property=media.name={name} "$f"'  # noqa: E501
+# A sine streamed by sox into pacat for as long as the program may live (a file would have to
+# be that long): the stream stays one sink input for the whole run, however slow the machine.
+TONE = (
+    "sox -q -n -r 48000 -c 2 -b 16 -e signed -t raw - synth {seconds} sine {freq} vol 0.9 | "
+    "exec pacat --rate=48000 --channels=2 --format=s16le --client-name=seatcheck-tone "
+    "--property=media.name={name}"
+)
 
 
 class ShellDriver(AppDriver):
@@ -25,10 +31,18 @@ class ShellDriver(AppDriver):
         gl = self.start(title, ("seatcheck-gl-colour", title, *map(str, colour)))
         tone = self.start(
             f"{title}-tone",
-            ("sh", "-c", TONE.format(freq=self.frequency, name=title)),
+            ("sh", "-c", TONE.format(freq=self.frequency, name=title, seconds=PROGRAM_LIFETIME)),
         )
         return Presentation(
             self.role, title, colour, self.frequency, self.stream_binary, (gl, tone)
+        )
+
+    def play_tone(self, frequency: int) -> Launch:
+        """A tone of ``frequency`` Hz through pacat, its stream's media.name the launch's
+        title (so that it is told apart from the presentation's own tone)."""
+        title = unique_title("tone")
+        return self.start(
+            title, ("sh", "-c", TONE.format(freq=frequency, name=title, seconds=PROGRAM_LIFETIME))
         )
 
     def shm_pattern(self, colours: tuple[tuple[int, int, int], ...]) -> Launch:

@@ -12,11 +12,13 @@ import time
 import wave
 
 from .. import execs, roles
-from .base import AppDriver, Launch, Presentation, unique_title
+from .base import PROGRAM_LIFETIME, AppDriver, Launch, Presentation, unique_title
 
-CLIP_SECONDS = 120
-WIDTH, HEIGHT, FPS = 160, 120, 2
-RATE = 16000
+# As long as a program may live: under software emulation a run takes minutes, and a clip
+# that ends takes VLC's window title and stream with it. One frame a second, 8 kHz mono.
+CLIP_SECONDS = PROGRAM_LIFETIME
+WIDTH, HEIGHT, FPS = 160, 120, 1
+RATE = 8000
 
 
 def rgb_to_ycbcr(colour: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -72,6 +72,10 @@ class GnomePart(Part):
             ipc_mode="shareable",
             network=seat.network().name,
             tmpfs={"/run": "rw,exec", "/run/lock": "rw"},
+            # systemd in here makes its own cgroups under the host's /sys/fs/cgroup bound in:
+            # on cgroup v2 that needs the host's cgroup namespace (the engine's default there
+            # is a private one, where PID 1 fails to create /init.scope).
+            cgroupns="host",
             volumes={
                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 **self._udev_volume(),

@@ -31,6 +31,7 @@ class TeardownReport:
     console_problems: list[str]  # what still differs from the snapshot after the restore
     getty_before: str | None  # `systemctl is-active getty@tty1` before the seat started
     getty: str | None  # the same after teardown; None where the host runs no systemd
+    login_screen: list[str] | None = None  # tty1's text after teardown, where getty runs
 
 
 def tear_down(seat: Seat) -> TeardownReport:
@@ -59,6 +60,7 @@ def tear_down(seat: Seat) -> TeardownReport:
         if not problems:
             console.forget(session)
     seat.watchdog_done()
+    getty = console.getty_state()
     left = leftovers(client, session)
     for name, owner in anonymous.items():
         with contextlib.suppress(docker.errors.NotFound):
@@ -74,5 +76,13 @@ def tear_down(seat: Seat) -> TeardownReport:
         console_restored=restored,
         console_problems=problems,
         getty_before=seat.getty_before,
-        getty=console.getty_state(),
+        getty=getty,
+        login_screen=_login_screen() if getty is not None else None,
     )
+
+
+def _login_screen() -> list[str] | None:
+    try:
+        return console.screen_text(console.LOGIN_VT)
+    except OSError:
+        return None

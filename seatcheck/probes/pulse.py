@@ -97,26 +97,43 @@ class StreamInfo:
     server_id: int = 0  # which connection found it (the index is only valid on that server)
 
 
+def find_named_stream(pulse: Any, media_name: str) -> StreamInfo | None:
+    """The sink input whose media.name is ``media_name``."""
+    for si in pulse.sink_input_list():
+        if si.proplist.get("media.name") == media_name:
+            return _stream_info(pulse, si)
+    return None
+
+
+def _stream_info(pulse: Any, si: Any) -> StreamInfo:
+    sink = pulse.sink_info(si.sink)
+    return StreamInfo(
+        index=si.index,
+        sink=si.sink,
+        sink_name=sink.name,
+        default_sink=pulse.server_info().default_sink_name,
+        volume=float(si.volume.value_flat),
+        mute=bool(si.mute),
+        properties=dict(si.proplist),
+        server_id=id(pulse),
+    )
+
+
+def sink_driver(pulse: Any, sink: int) -> str:
+    """The module that drives a sink (module-alsa-card for a sound card, module-null-sink)."""
+    info = pulse.sink_info(sink)
+    return str(info.proplist.get("device.api") or info.driver)
+
+
 def find_app_stream(pulse: Any, host: str, binary: str) -> StreamInfo | None:
     """The sink input a program ``binary`` in the container with host name ``host`` plays."""
-    server = pulse.server_info()
     for si in pulse.sink_input_list():
         props = si.proplist
         if (
             props.get("application.process.host") == host
             and props.get("application.process.binary") == binary
         ):
-            sink = pulse.sink_info(si.sink)
-            return StreamInfo(
-                index=si.index,
-                sink=si.sink,
-                sink_name=sink.name,
-                default_sink=server.default_sink_name,
-                volume=float(si.volume.value_flat),
-                mute=bool(si.mute),
-                properties=dict(props),
-                server_id=id(pulse),
-            )
+            return _stream_info(pulse, si)
     return None
 
 

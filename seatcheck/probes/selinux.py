@@ -17,11 +17,20 @@ DEFAULT_FILE_CONTEXT = "system_u:object_r:container_file_t:s0"
 ALIASES = {"svirt_sandbox_file_t": "container_file_t"}
 
 
-def mode(root: Path = Path("/sys/fs/selinux")) -> str:
+def mode(root: Path = Path("/sys/fs/selinux"), me: Path = Path("/proc/self/attr/current")) -> str:
+    """enforcing, permissive, or disabled. A kernel with SELinux on but no policy loaded (the
+    VM's Debian kernel) has /sys/fs/selinux, and every process is labelled ``kernel``, its
+    initial SID: nothing is labelled, as libselinux's is_selinux_enabled() also says."""
     try:
-        return "enforcing" if (root / "enforce").read_text().strip() == "1" else "permissive"
+        enforce = (root / "enforce").read_text().strip()
     except OSError:
         return "disabled"
+    try:
+        if me.read_text().rstrip("\x00\n") == "kernel":
+            return "disabled"
+    except OSError:
+        pass
+    return "enforcing" if enforce == "1" else "permissive"
 
 
 def policy_type(config: Path = Path("/etc/selinux/config")) -> str:

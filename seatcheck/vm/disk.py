@@ -37,12 +37,17 @@ PACKAGES = (
     "kbd", "procps", "libpulse0", "debootstrap",
 )  # fmt: skip
 SIZE = "16G"  # sparse: only what is written takes room on the host
-CHECKOUT = "/opt/seatcheck"
+SITE = "/opt/seatcheck/site-packages"  # the harness's Python packages in the VM
 HELPER_SOCKET = "/run/seatcheck-vm-engine.sock"
 Progress = Callable[[str], None]
 
 # First boot: the network by DHCP (qemu's user-mode net), the job disk, the serial marker.
 NETWORK_UNIT = "[Match]\nName=en* eth*\n[Network]\nDHCP=yes\n"
+# The seat's images are built on the host, for the host's groups; this host has no `render`
+# group (Debian 12 makes one, dynamically numbered: 104 in this VM), so the VM gives its
+# render nodes to `video`, as this host would. Images built for a machine's own render GID
+# are the vendor profiles' work.
+UDEV_RENDER_RULE = 'SUBSYSTEM=="drm", KERNEL=="renderD*", GROUP="video", MODE="0660"\n'
 JOB_UNIT = """[Unit]
 Description=seatcheck job from the second disk (/dev/vdb)
 After=docker.service network-online.target
@@ -78,27 +83,32 @@ class VmDisk:
     recipe: str  # the hash it is cached under
 
 
-def recipe_hash(image_ids: dict[str, str], checkout: Path) -> str:
+def recipe_hash(image_ids: dict[str, str]) -> str:
     recipe = {
         "suite": SUITE, "mirror": MIRROR, "packages": PACKAGES, "size": SIZE,
-        "units": [NETWORK_UNIT, JOB_UNIT, JOB_SCRIPT], "images": image_ids,
-        "checkout": _tree_hash(checkout),
+        "units": [NETWORK_UNIT, JOB_UNIT, JOB_SCRIPT, UDEV_RENDER_RULE], "images": image_ids,
+        "build_records": sorted(p.name for p in cache.builds_dir().glob("*")),
+        "python_packages": sorted(p.name for p in _site().glob("*.dist-info")),
     }  # fmt: skip
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _tree_hash(checkout: Path) -> str:
-    """The checkout's tracked files as they are now (committed or not)."""
+def _site() -> Path:
+    return Path(sysconfig.get_paths()["purelib"])
+
+
+def copy_checkout(checkout: Path, dest: Path) -> None:
+    """This checkout's tracked files as they are now (committed or not): each run's job
+    disk carries them, so a change to the harness needs no new VM disk."""
     listed = subprocess.run(
         ["git", "-C", str(checkout), "ls-files", "-z"], capture_output=True, check=True,
         timeout=60,
-    ).stdout.split(b"\0")  # fmt: skip
-    digest = hashlib.sha256()
-    for name in sorted(n for n in listed if n):
-        path = checkout / name.decode()
-        if path.is_file():
-            digest.update(name + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        src = checkout / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
 
 
 def vm_dir() -> Path:
@@ -111,10 +121,10 @@ def cached(recipe: str) -> VmDisk | None:
     return disk if (folder / "complete").exists() else None
 
 
-def build(client: DockerClient, images: list[str], checkout: Path, progress: Progress) -> VmDisk:
-    """The VM disk for these images and this checkout: cached, or made now."""
+def build(client: DockerClient, images: list[str], progress: Progress) -> VmDisk:
+    """The VM disk for these images: cached, or made now."""
     ids = {ref: str(client.images.get(ref).id) for ref in images}
-    recipe = recipe_hash(ids, checkout)
+    recipe = recipe_hash(ids)
     found = cached(recipe)
     if found is not None:
         progress(f"[vm] disk {recipe} is cached")
@@ -128,7 +138,7 @@ def build(client: DockerClient, images: list[str], checkout: Path, progress: Pro
         started = time.monotonic()
         _debootstrap(root, progress)
         _configure(root)
-        _copy_checkout(root, checkout)
+        _copy_python_packages(root)
         progress(f"[vm] root made in {time.monotonic() - started:.0f} s; loading images")
         _fill_engine(client, root, images, progress)
         boot = root / "boot"
@@ -138,7 +148,7 @@ def build(client: DockerClient, images: list[str], checkout: Path, progress: Pro
         subprocess.run(
             ["mkfs.ext4", "-q", "-F", "-L", "seatcheck-vm", "-d", str(root),
              str(folder / "disk.img"), SIZE],
-            check=True, timeout=1200,
+            check=True, timeout=1200, stdout=subprocess.DEVNULL,
         )  # fmt: skip
     (folder / "complete").write_text(json.dumps({"images": ids}, indent=1))
     progress(f"[vm] disk {recipe} made in {time.monotonic() - started:.0f} s")
@@ -174,6 +184,14 @@ def _configure(root: Path) -> None:
     mask = root / "etc/systemd/system/serial-getty@ttyS0.service"
     if not mask.is_symlink():
         mask.symlink_to("/dev/null")
+    rules = root / "etc/udev/rules.d/90-seatcheck-render.rules"
+    rules.parent.mkdir(parents=True, exist_ok=True)
+    rules.write_text(UDEV_RENDER_RULE)
+    # How the images were built (through the host's squid): the package-cache check reads
+    # the last build's record, and these images were built there, not in the VM.
+    builds = root / "var/lib/seatcheck/builds"
+    if cache.builds_dir().is_dir():
+        shutil.copytree(cache.builds_dir(), builds, dirs_exist_ok=True)
     # qemu's user-mode network answers DNS at 10.0.2.3.
     resolv = root / "etc/resolv.conf"
     if resolv.is_symlink():
@@ -190,22 +208,14 @@ def _configure(root: Path) -> None:
     subprocess.run(["chroot", str(root), "passwd", "-d", "root"], check=True, timeout=60)
 
 
-def _copy_checkout(root: Path, checkout: Path) -> None:
-    """This checkout's tracked files, and the harness's Python packages beside Debian's
-    python3 (the same minor version: the wheels fit), reached through PYTHONPATH."""
-    dest = root / CHECKOUT.lstrip("/")
-    listed = subprocess.run(
-        ["git", "-C", str(checkout), "ls-files", "-z"], capture_output=True, check=True,
-        timeout=60,
-    ).stdout.decode().split("\0")  # fmt: skip
-    for name in filter(None, listed):
-        src = checkout / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    site = Path(sysconfig.get_paths()["purelib"])
-    skip = shutil.ignore_patterns("__editable__*", "*.pth", "pip", "pip-*")
-    shutil.copytree(site, dest / "site-packages", symlinks=True, ignore=skip)
+def _copy_python_packages(root: Path) -> None:
+    """The harness's Python packages beside Debian's python3 (the same minor version: the
+    wheels fit), reached through PYTHONPATH; the developer's tools stay out."""
+    skip = shutil.ignore_patterns(
+        "__editable__*", "*.pth", "pip", "pip-*", "setuptools*", "mypy*", "*__mypyc*",
+        "playwright*", "ruff*", "seatcheck-*", "__pycache__",
+    )  # fmt: skip
+    shutil.copytree(_site(), root / SITE.lstrip("/"), symlinks=True, ignore=skip)
 
 
 def _fill_engine(client: DockerClient, root: Path, images: list[str], progress: Progress) -> None:

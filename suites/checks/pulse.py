@@ -5,14 +5,17 @@ the server is not on TCP."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 import pytest
 
-from seatcheck import roles
+from seatcheck import drivers, marks, roles
 from seatcheck.drivers import mixer
+from seatcheck.drivers.shell import ShellDriver
 from seatcheck.probes import net, proc, pulse
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
@@ -60,9 +63,15 @@ def _stream(seat: Seat, server: Any, presentation: Present, role: str) -> pulse.
             }
             for si in server.sink_input_list()
         ]
+        driver = drivers.driver_for(role, app, seat.config.seat_user)
+        logs = "; ".join(
+            f"{launch.title}: {driver.log(launch.title)[-300:] or 'no output'}"
+            for launch in shown.launches
+        )
         _streams[role] = (
             f"expected a sink input from {role} ({shown.stream_binary} on host {host}) on the "
-            f"gnome container's pulse server; found {seen or 'no sink inputs'}"
+            f"gnome container's pulse server; found {seen or 'no sink inputs'} (the program "
+            f"said: {logs})"
         )
         pytest.fail(_streams[role])
     _streams[role] = found
@@ -170,3 +179,50 @@ def test_pulse_server_not_on_tcp(
         f"modules {modules or 'none'}, port {PULSE_TCP_PORT} "
         f"{'listening' if PULSE_TCP_PORT in ports else 'closed'}"
     )
+
+
+CARD_STEP = 3.0  # seconds of each step on the card; the host reads up to 3 s of each
+APP_TONES = (997, 1240, 523)  # the presentations' own tones: the card tone keeps clear of them
+
+
+def _card_frequency() -> int:
+    while True:
+        freq = secrets.randbelow(2200) + 400
+        if all(abs(freq - t) > 80 and abs(freq - 2 * t) > 80 for t in APP_TONES):
+            return freq
+
+
+def test_pulse_tone_reaches_the_sound_card(
+    seat: Seat, server: Any, record_property: Record
+) -> None:
+    """A tone of a frequency chosen for this run, played in the shell app, is on a sound card's
+    sink; the card's own output (qemu's wav file, read by the host that watches the marks) must
+    hold it, and hold samples without it once gnome sets the stream's volume to 0. The host
+    judges the wav and puts its verdict on this check."""
+    if seat.config.profile.sink != "hardware":
+        pytest.skip(f"the {seat.config.profile.name} profile plays into a null sink: no sound card")
+    if not marks.watched():
+        pytest.skip(
+            "nothing outside this machine records its sound card's output (`seatcheck vm` "
+            "does: its host reads the VM card's wav file)"
+        )
+    shell = app_of(seat, roles.SHELL)
+    freq = _card_frequency()
+    launch = ShellDriver(shell, seat.config.seat_user).play_tone(freq)
+    stream = wait_for(
+        lambda: pulse.find_named_stream(server, launch.title), 30, "the card tone's stream"
+    )
+    api = pulse.sink_driver(server, stream.sink)
+    record_property("card_tone", {"frequency": freq, "sink": stream.sink_name, "api": api})
+    assert api == "alsa", (
+        f"expected the card tone on a sound card's sink (device.api alsa); found "
+        f"{stream.sink_name} driven by {api}"
+    )
+    marks.mark(f"card-tone-{freq}")
+    time.sleep(CARD_STEP)
+    mixer.set_stream_volume(server, stream, 0.0)
+    time.sleep(0.3)
+    marks.mark(f"card-silent-{freq}")
+    time.sleep(CARD_STEP)
+    marks.mark("card-end")
+    mixer.set_stream_volume(server, stream, 1.0)

@@ -21,7 +21,10 @@ from .common import SEAT_ROLES, Record, app_of, container_of
 
 
 def _disabled_reason() -> str:
-    return "SELinux is disabled on this host (no /sys/fs/selinux): the engine applies no labels"
+    return (
+        "SELinux is disabled on this host (no /sys/fs/selinux, or no policy loaded): the "
+        "engine applies no labels"
+    )
 
 
 @pytest.mark.parametrize("role", SEAT_ROLES)

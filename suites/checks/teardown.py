@@ -65,3 +65,18 @@ def test_teardown_login_getty_as_before(torn_down: TeardownReport, record_proper
         f"expected getty@tty1 {torn_down.getty_before} after teardown, as before the run; "
         f"found {torn_down.getty!r}"
     )
+
+
+def test_teardown_login_prompt_on_tty1(torn_down: TeardownReport, record_property: Record) -> None:
+    """The login console as a person would find it: getty's prompt is on tty1's screen (the
+    kernel's copy of it, /dev/vcs1). Only the display itself tells a black screen apart:
+    `seatcheck vm` also reads the VM's display after the run."""
+    if torn_down.getty is None:
+        pytest.skip("the host does not run systemd (no /run/systemd/system): no getty on tty1")
+    if torn_down.login_screen is None:
+        pytest.skip("tty1's screen cannot be read here (no /dev/vcs1)")
+    record_property("tty1_text", torn_down.login_screen[-5:])
+    assert any("login:" in line for line in torn_down.login_screen), (
+        "expected getty's login: prompt on tty1 after teardown; found "
+        + (" | ".join(torn_down.login_screen[-3:]) or "an empty screen")
+    )

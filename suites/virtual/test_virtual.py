@@ -1,5 +1,6 @@
 """The virtual profile's suite: the shared checks, against suites/virtual/profile.toml."""
 
+from suites.checks.console import *  # noqa: F403
 from suites.checks.desktop import *  # noqa: F403
 from suites.checks.gids import *  # noqa: F403
 from suites.checks.glx import *  # noqa: F403

@@ -1,5 +1,6 @@
 """The vm profile's suite: the shared checks, against suites/vm/profile.toml."""
 
+from suites.checks.console import *  # noqa: F403
 from suites.checks.desktop import *  # noqa: F403
 from suites.checks.gids import *  # noqa: F403
 from suites.checks.glx import *  # noqa: F403
