@@ -161,11 +161,16 @@ def cmd_vm(args: argparse.Namespace) -> int:
     """Boot the nested-virt VM and run the vm profile inside it (Xorg on a real VT)."""
     from .vm.run import run_vm
 
-    done = run_vm(Path(args.reports), _say, args.pytest_args, keep_vm=args.keep_vm)
-    _say(f"vm: {json.dumps(done.facts)}")
-    _say(f"report: {done.report_dir / 'report.html'} (exit status {done.exit_status})")
+    done = run_vm(
+        Path(args.reports), _say, args.pytest_args, keep_vm=args.keep_vm,
+        with_faults=args.faults,
+    )  # fmt: skip
+    for run in done.runs:
+        kind = f"fault {run.fault.name}" if run.fault else "healthy run"
+        verdict = "; ".join(run.problems) if run.problems else f"exit status {run.exit_status}"
+        _say(f"{kind}: {Path(args.reports) / run.run_id / 'report.html'} ({verdict})")
     _say(f"matrix: {reports.write_index(Path(args.reports))}")
-    return 1 if done.exit_status is None else done.exit_status
+    return done.exit_status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     vm.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     vm.add_argument("--keep-vm", action="store_true", help="leave the VM up to look at it")
+    vm.add_argument(
+        "--faults", action="store_true",
+        help="after the healthy run, one seat per VM fault in the same boot, each seen to fail",
+    )  # fmt: skip
     vm.set_defaults(func=cmd_vm)
 
     setup = sub.add_parser("setup", help="install host packages and start the engine if needed")

@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from docker.models.containers import Container
 
 from .. import execs
+from ..waits import time_scale
 
 PROGRAM_LIFETIME = 600  # seconds: a program started in the background ends by itself
+
+
+def lifetime() -> int:
+    """PROGRAM_LIFETIME on this machine: longer where the seat runs slower (under emulation a
+    run takes longer than 600 s, and a program that ends takes its window and stream along)."""
+    return int(PROGRAM_LIFETIME * time_scale())
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class AppDriver:
         ``$HOME/<title>.log``; bounded by ``PROGRAM_LIFETIME`` even if nobody stops it."""
         execs.run(
             self.container,
-            ["sh", "-c", f"exec timeout {PROGRAM_LIFETIME} {shlex.join(command)} "
+            ["sh", "-c", f"exec timeout {lifetime()} {shlex.join(command)} "
              f">$HOME/{title}.log 2>&1"],
             user=self.user,
             environment=env,

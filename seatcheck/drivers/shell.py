@@ -4,7 +4,7 @@ a tone (the image ships them: dockerfiles/shell)."""
 from __future__ import annotations
 
 from .. import roles
-from .base import PROGRAM_LIFETIME, AppDriver, Launch, Presentation, unique_title
+from .base import AppDriver, Launch, Presentation, lifetime, unique_title
 
 # A sine streamed by sox into pacat for as long as the program may live (a file would have to
 # be that long): the stream stays one sink input for the whole run, however slow the machine.
@@ -31,7 +31,7 @@ class ShellDriver(AppDriver):
         gl = self.start(title, ("seatcheck-gl-colour", title, *map(str, colour)))
         tone = self.start(
             f"{title}-tone",
-            ("sh", "-c", TONE.format(freq=self.frequency, name=title, seconds=PROGRAM_LIFETIME)),
+            ("sh", "-c", TONE.format(freq=self.frequency, name=title, seconds=lifetime())),
         )
         return Presentation(
             self.role, title, colour, self.frequency, self.stream_binary, (gl, tone)
@@ -42,7 +42,7 @@ class ShellDriver(AppDriver):
         title (so that it is told apart from the presentation's own tone)."""
         title = unique_title("tone")
         return self.start(
-            title, ("sh", "-c", TONE.format(freq=frequency, name=title, seconds=PROGRAM_LIFETIME))
+            title, ("sh", "-c", TONE.format(freq=frequency, name=title, seconds=lifetime()))
         )
 
     def shm_pattern(self, colours: tuple[tuple[int, int, int], ...]) -> Launch:

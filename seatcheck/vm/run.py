@@ -1,17 +1,19 @@
 """``seatcheck vm``: make (or reuse) the VM disk, boot it, run the ``vm`` profile inside with
-Xorg on a real VT, and bring the run's report back into ``reports/<run id>/``, with what only
-the host can see: the sound card's wav file, the serial console and the VM's own display."""
+Xorg on a real VT (then, with ``--faults``, one limited seat per VM fault in the same boot),
+and bring each run's report back into ``reports/<run id>/`` with what only the host can see:
+the sound card's wav file, the serial console and the VM's own display."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
@@ -22,9 +24,11 @@ from ..images import APPBASE, ImageBuilder, Progress
 from ..labels import new_run_id
 from . import sound
 from .disk import SITE, build, copy_checkout
+from .faults import FAULTS, VmFault, judge
 from .qemu import Vm
 
 MARK = re.compile(re.escape(marks.PREFIX) + r" (\S+)")
+RUN_START = re.compile(r"seatcheck-vm: run-start (\S+)")
 BOOT_TIMEOUT = 300.0
 RUN_TIMEOUT = 1500.0
 # Software emulation runs the seat several times slower than the reference machine (measured:
@@ -32,36 +36,69 @@ RUN_TIMEOUT = 1500.0
 TCG_TIME_SCALE = 6
 PROFILE = "vm"
 
-JOB = """set -u
-export PYTHONPATH={site}:/job/seatcheck SEATCHECK_MARKS=/dev/ttyS0 SEATCHECK_TIME_SCALE={scale}
+JOB_HEAD = """set -u
+export PYTHONPATH={site}:/job/seatcheck:/job/seatcheck/tests SEATCHECK_MARKS=/dev/ttyS0
+export SEATCHECK_TIME_SCALE={scale}
 cd /job/seatcheck
-echo "seatcheck-vm: job-start $(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
-: > /job/out/run.log
-tail -f /job/out/run.log > /dev/ttyS0 &  # the run's progress on the serial console too
-tailer=$!
-timeout {timeout} python3 -m seatcheck run {profile} --run-id {run_id} \\
-  --reports /job/out/reports -- -p seatcheck.plugin {pytest_args} > /job/out/run.log 2>&1
-code=$?
-sleep 1; kill $tailer
-echo "seatcheck-vm: run-exit $code $(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
-# The host looks at the display now (qemu's screendump): the console as the seat left it.
-sleep 10
+up() {{ cut -d' ' -f1 /proc/uptime; }}
+echo "seatcheck-vm: job-start $(up)" > /dev/ttyS0
+run_one() {{  # RUN_ID PYTEST_ARGS...
+  id=$1; shift
+  echo "seatcheck-vm: run-start $id $(up)" > /dev/ttyS0
+  : > /job/out/$id.log
+  tail -f /job/out/$id.log > /dev/ttyS0 &  # the run's progress on the serial console too
+  tailer=$!
+  timeout {timeout} python3 -m seatcheck run {profile} --run-id "$id" \\
+    --reports /job/out/reports -- -p seatcheck.plugin "$@" > /job/out/$id.log 2>&1
+  code=$?
+  sleep 1; kill $tailer
+  echo "seatcheck-vm: run-exit $id $code $(up)" > /dev/ttyS0
+  # The host looks at the display now (qemu's screendump): the console as the seat left it.
+  sleep 10
+}}
+kill_one() {{  # RUN_ID: the harness dies by SIGKILL once X holds its VT, mid-run
+  id=$1
+  echo "seatcheck-vm: run-start $id $(up)" > /dev/ttyS0
+  python3 -m seatcheck run {profile} --run-id "$id" --reports /job/out/reports -- \
+    -p seatcheck.plugin -k test_console > /job/out/$id.log 2>&1 &
+  harness=$!
+  t=0; while [ "$(fgconsole)" = 1 ] && [ $t -lt 900 ]; do sleep 1; t=$((t+1)); done
+  sleep 5
+  kill -KILL $harness
+  echo "seatcheck-vm: harness-killed $id $(up)" > /dev/ttyS0
+  back=$(python3 -m seatcheck.vm.console_wait 120)
+  echo "seatcheck-vm: console-back $id $back" > /dev/ttyS0
+  sleep 20  # the watchdog finishes its record; the host looks at the display
+  echo "seatcheck-vm: run-exit $id 137 $(up)" > /dev/ttyS0
+}}
 """
+WATCHDOG_DEADLINE = 15.0  # seconds from the harness's death to the console given back
+
+
+@dataclass
+class InsideRun:
+    run_id: str
+    fault: VmFault | None
+    pytest_args: list[str]
+    killed: bool = False  # the harness is killed mid-run; the watchdog must restore
+    restored_s: str = ""  # how long the console took to come back, as measured inside
+    exit_status: int | None = None
+    problems: list[str] = field(default_factory=list)
 
 
 class MarkWatcher(threading.Thread):
     """Follows the serial console; at each ``seatcheck-mark: NAME`` the harness in the VM
-    writes, notes how far qemu has written the sound card's wav file (its byte offset)."""
+    writes, notes how far qemu has written the sound card's wav file (its byte offset), filed
+    under the run that was going on."""
 
     def __init__(self, serial: Path, wav: Path) -> None:
         super().__init__(daemon=True)
         self.serial, self.wav = serial, wav
-        self.offsets: dict[str, int] = {}
+        self.offsets: dict[str, dict[str, int]] = {}
         self.done = threading.Event()
 
     def run(self) -> None:
-        seen = 0
-        pending = b""
+        seen, pending, current = 0, b"", ""
         while not self.done.is_set():
             with contextlib.suppress(OSError):
                 with open(self.serial, "rb") as log:
@@ -70,20 +107,29 @@ class MarkWatcher(threading.Thread):
                 seen += len(chunk)
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    found = MARK.search(line.decode(errors="replace"))
-                    if found and found.group(1) not in self.offsets:
-                        size = self.wav.stat().st_size if self.wav.exists() else 0
-                        self.offsets[found.group(1)] = size
+                for raw in lines:
+                    line = raw.decode(errors="replace")
+                    started = RUN_START.search(line)
+                    if started:
+                        current = started.group(1)
+                    found = MARK.search(line)
+                    mine = self.offsets.setdefault(current, {})
+                    if found and found.group(1) not in mine:
+                        mine[found.group(1)] = self.wav.stat().st_size if self.wav.exists() else 0
             self.done.wait(0.1)
 
 
 @dataclass
 class VmRun:
-    run_id: str
-    report_dir: Path
-    exit_status: int | None
+    runs: list[InsideRun]
     facts: dict[str, object]
+
+    @property
+    def exit_status(self) -> int:
+        healthy = self.runs[0]
+        if healthy.exit_status is None or any(r.problems for r in self.runs[1:]):
+            return 1
+        return healthy.exit_status
 
 
 def images_for_vm(builder: ImageBuilder) -> list[str]:
@@ -94,76 +140,114 @@ def images_for_vm(builder: ImageBuilder) -> list[str]:
 
 
 def run_vm(
-    reports: Path, progress: Progress, pytest_args: list[str], keep_vm: bool = False
-) -> VmRun:
+    reports_dir: Path, progress: Progress, pytest_args: list[str], keep_vm: bool = False,
+    with_faults: bool = False,
+) -> VmRun:  # fmt: skip
     client = engine.ensure_engine()
     prof = profile.find(PROFILE)
-    run_id = new_run_id()
-    config = SeatConfig(profile=prof, run_id=run_id, reports_dir=reports)
+    runs = [InsideRun(new_run_id(), None, pytest_args)]
+    for fault in FAULTS if with_faults else ():
+        runs.append(
+            InsideRun(new_run_id(), fault, ["-p", f"faults.{fault.plugin}", "-k", fault.select])
+        )
+    if with_faults:
+        runs.append(InsideRun(new_run_id(), None, [], killed=True))
+    first = runs[0].run_id
+    config = SeatConfig(profile=prof, run_id=first, reports_dir=reports_dir)
     builder = ImageBuilder(client, config, progress=progress)
     checkout = Path(__file__).resolve().parents[2]
-    disk_started = time.monotonic()
+    started = time.monotonic()
     disk = build(client, images_for_vm(builder), progress)
-    run_dir = config.run_dir
+    run_dir = config.run_dir  # the VM's own files (serial, wav, qemu) go with the first run
     run_dir.mkdir(parents=True, exist_ok=True)
-    vm = Vm(disk, run_dir, session=run_id)
-    facts: dict[str, object] = {
-        "disk": disk.recipe,
-        "disk_s": round(time.monotonic() - disk_started),
-    }
+    vm = Vm(disk, run_dir, session=first)
+    facts: dict[str, object] = {"disk": disk.recipe, "disk_s": round(time.monotonic() - started)}
     scale = TCG_TIME_SCALE if vm.choose_accel() == "tcg" else 1
-    job = JOB.format(
-        site=SITE, scale=scale, timeout=int(RUN_TIMEOUT), profile=PROFILE, run_id=run_id,
-        pytest_args=" ".join(pytest_args),
-    )  # fmt: skip
-    code: int | None = None
+    job = JOB_HEAD.format(site=SITE, scale=scale, timeout=int(RUN_TIMEOUT), profile=PROFILE)
+    job += "".join(
+        f"kill_one {r.run_id}\n"
+        if r.killed
+        else f"run_one {r.run_id} {shlex.join(r.pytest_args)}\n"
+        for r in runs
+    )
     watcher = MarkWatcher(vm.serial_log, vm.wav)
     watcher.start()
     try:
         vm.boot(job, lambda folder: copy_checkout(checkout, folder / "seatcheck"))
-        facts["accel"] = vm.accel
-        facts["accel_why"] = vm.accel_why
+        facts.update(accel=vm.accel, accel_why=vm.accel_why, time_scale=scale)
         progress(f"[vm] qemu with {vm.accel} ({vm.accel_why}); serial: {vm.serial_log}")
         vm.wait_marker(r"seatcheck-vm: booted", BOOT_TIMEOUT)
         progress(f"[vm] booted in {vm.markers['seatcheck-vm: booted']} s")
-        vm.wait_marker(r"seatcheck-vm: job-start", BOOT_TIMEOUT)
-        found = vm.wait_marker(r"seatcheck-vm: run-exit (\d+)", RUN_TIMEOUT + 60)
-        code = int(found.group(1))
-        screen = vm.screendump(run_dir / "vm-screen-after.ppm")
-        if screen.exists():
-            Image.open(screen).save(run_dir / "vm-screen-after.png")
-            screen.unlink()
+        for run in runs:
+            own = reports_dir / run.run_id
+            own.mkdir(parents=True, exist_ok=True)
+            if run.killed:
+                back = vm.wait_marker(
+                    rf"seatcheck-vm: console-back {run.run_id} (\S+)", RUN_TIMEOUT
+                )
+                run.restored_s = back.group(1)
+                time.sleep(2)  # the display is redrawn a moment after the VT switch
+                screen = vm.screendump(own / "vm-screen-after.ppm")
+                if screen.exists():
+                    Image.open(screen).save(own / "vm-screen-after.png")
+                    screen.unlink()
+            found = vm.wait_marker(rf"seatcheck-vm: run-exit {run.run_id} (\d+)", RUN_TIMEOUT + 60)
+            run.exit_status = int(found.group(1))
+            progress(f"[vm] run {run.run_id} ({run.fault.name if run.fault else 'healthy'}) "
+                     f"exited {run.exit_status}")  # fmt: skip
+            if run.killed:
+                continue
+            screen = vm.screendump(own / "vm-screen-after.ppm")
+            if screen.exists():
+                Image.open(screen).save(own / "vm-screen-after.png")
+                screen.unlink()
         if keep_vm:
             progress(f"[vm] left running (--keep-vm): monitor {vm.monitor}")
-            return VmRun(run_id, run_dir, code, facts)
-        vm.wait_exit(120)
+        else:
+            vm.wait_exit(120)
     finally:
         watcher.done.set()
         if not keep_vm:
             vm.stop()
     facts["markers_s"] = vm.markers
     facts["mark_offsets"] = watcher.offsets
+    facts["total_s"] = round(time.monotonic() - started)
     out = vm.job_output(run_dir / "vm-job-out")
-    inside = out / "reports" / run_id
-    if inside.is_dir():
-        for item in inside.iterdir():
-            target = run_dir / item.name
-            if item.is_dir():
-                shutil.copytree(item, target, dirs_exist_ok=True)
-            else:
-                shutil.copy2(item, target)
+    for run in runs:
+        own = reports_dir / run.run_id
+        inside = out / "reports" / run.run_id
+        if inside.is_dir():
+            shutil.copytree(inside, own, dirs_exist_ok=True)
+        if run.killed:
+            run.problems = _watchdog_verdict(own, run.restored_s)
+            for problem in run.problems:
+                progress(f"[vm] harness killed: {problem}")
+            continue
+        if (own / "results.json").exists():
+            failed = _host_verdicts(own, vm, watcher.offsets.get(run.run_id, {}), facts)
+            if failed and run.exit_status == 0:
+                run.exit_status = 1
+        if run.fault is not None:
+            run.problems = judge(run.fault, own / "results.json")
+            for problem in run.problems:
+                progress(f"[vm] fault run: {problem}")
+            if not run.problems:
+                progress(f"[vm] fault {run.fault.name}: failed its check as it must")
+    facts["runs"] = [
+        {"run_id": r.run_id, "fault": r.fault.name if r.fault else None,
+         "exit_status": r.exit_status, "problems": r.problems}
+        for r in runs
+    ]  # fmt: skip
     (run_dir / "vm.json").write_text(json.dumps(facts, indent=1))
-    if (run_dir / "results.json").exists():
-        code = _host_verdicts(run_dir, vm, watcher.offsets, facts) or code
-    return VmRun(run_id, run_dir, code, facts)
+    return VmRun(runs, facts)
 
 
 def _host_verdicts(
     run_dir: Path, vm: Vm, offsets: dict[str, int], vm_facts: dict[str, object]
-) -> int | None:
+) -> bool:
     """What only the host saw joins the run's own results, and the report is written again:
-    the sound card's wav for the card-tone check. Returns 1 where a verdict failed a check
-    that had passed inside."""
+    the sound card's wav for the card-tone check, the display after the run. True where a
+    host verdict failed."""
     summary = json.loads((run_dir / "results.json").read_text())
     facts = json.loads((run_dir / "facts.json").read_text())
     facts["vm"] = vm_facts
@@ -184,7 +268,34 @@ def _host_verdicts(
     results.append(shown)
     failed |= shown["outcome"] == "failed"
     reports.write_run(run_dir, facts, results, summary.get("leftovers") or [])
-    return 1 if failed else None
+    return failed
+
+
+def _watchdog_verdict(run_dir: Path, restored_s: str) -> list[str]:
+    """The run whose harness was killed: its watchdog must have given the console back within
+    the deadline, as a person sees it (the display's login prompt). Both join the aborted
+    run's record (results.json, which the watchdog wrote)."""
+    shown = _login_on_display(run_dir / "vm-screen-after.png")
+    seconds = float(restored_s) if re.fullmatch(r"[\d.]+", restored_s) else None
+    in_time = seconds is not None and seconds <= WATCHDOG_DEADLINE
+    timed: dict[str, object] = {
+        "test": "host::test_teardown_watchdog_gives_the_console_back", "phase": "call",
+        "outcome": "passed" if in_time else "failed",
+        "message": "" if in_time else (
+            f"expected the watchdog to give the console back (tty1 active, text mode) within "
+            f"{WATCHDOG_DEADLINE:.0f} s of the harness's SIGKILL; found {restored_s or 'no answer'}"
+        ),
+        "duration_s": seconds, "evidence": {"console_back_s": restored_s},
+    }  # fmt: skip
+    record = run_dir / "results.json"
+    summary = json.loads(record.read_text()) if record.exists() else {"results": []}
+    summary["results"] = [*summary.get("results", []), timed, shown]
+    record.write_text(json.dumps(summary, indent=2) + "\n")
+    problems = []
+    if not summary.get("aborted"):
+        problems.append("expected the watchdog's record of an aborted run; found none")
+    problems += [str(e["message"]) for e in (timed, shown) if e["outcome"] != "passed"]
+    return problems
 
 
 def _login_on_display(screen: Path) -> dict[str, object]:
