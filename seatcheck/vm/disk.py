@@ -223,10 +223,13 @@ def _fill_engine(client: DockerClient, root: Path, images: list[str], progress: 
     data = root / "var/lib/docker"
     data.mkdir(parents=True, exist_ok=True)
     exec_root = Path(tempfile.mkdtemp(prefix="seatcheck-vm-engine-", dir="/run"))
+    # A network namespace of its own: the helper's default bridge, and anything it does to
+    # network interfaces, stay there. (`--bridge=none` instead deletes the host's docker0:
+    # measured, the host engine's builds then failed with "could not find bridge docker0".)
     helper = subprocess.Popen(
-        ["dockerd", f"--data-root={data}", f"--exec-root={exec_root}",
+        ["unshare", "--net", "dockerd", f"--data-root={data}", f"--exec-root={exec_root}",
          f"--pidfile={exec_root}/docker.pid", f"--host=unix://{HELPER_SOCKET}",
-         "--bridge=none", "--iptables=false", "--ip-masq=false", "--storage-driver=overlay2",
+         "--iptables=false", "--ip-masq=false", "--storage-driver=overlay2",
          # Its own containerd namespaces: it must never see (or clean up) the host engine's.
          "--containerd-namespace=seatcheck-vm", "--containerd-plugins-namespace=seatcheck-vm-p"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
