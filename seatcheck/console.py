@@ -173,8 +173,10 @@ def activate(vt: int, timeout: float = 5.0) -> None:
 
 def restore(before: ConsoleSnapshot, timeout: float = 5.0) -> list[str]:
     """Put every snapshotted VT back: text mode first, then keyboard mode, then VT mode, then
-    the original active VT. Returns what it changed."""
+    the original active VT. Returns what it changed; a step that fails does not stop the
+    others, and the failures are raised together at the end."""
     done: list[str] = []
+    failed: list[str] = []
     if not before.vts:
         return done
     for vt, was in before.vts.items():
@@ -188,13 +190,20 @@ def restore(before: ConsoleSnapshot, timeout: float = 5.0) -> list[str]:
             if cur.kb_mode != was.kb_mode:
                 _set(fd, KDSKBMODE, was.kb_mode)
             if cur.vt_mode != was.vt_mode and was.vt_mode == 0:
-                _set(fd, VT_SETMODE, 0)  # VT_AUTO; VT_PROCESS belongs to its owner alone
+                # VT_AUTO; VT_PROCESS belongs to its owner alone. VT_SETMODE takes a pointer
+                # to struct vt_mode {char mode, waitv; short relsig, acqsig, frsig}: an int
+                # there is EFAULT (measured in the VM, after Xorg died holding VT_PROCESS).
+                fcntl.ioctl(fd, VT_SETMODE, struct.pack("bbhhh", 0, 0, 0, 0, 0))
+        except OSError as exc:
+            failed.append(f"tty{vt}: {exc}")
         finally:
             os.close(fd)
         done.append(f"tty{vt}: {cur.describe().split(': ', 1)[1]} -> {read_vt(vt).describe()}")
     if before.active and active_vt() != before.active:
         activate(before.active, timeout)
         done.append(f"activated tty{before.active}")
+    if failed:
+        raise OSError("; ".join(failed) + f" (done: {'; '.join(done) or 'nothing'})")
     return done
 
 

@@ -19,9 +19,13 @@ VT = 60
 pytestmark = pytest.mark.skipif(
     not console.has_vts(), reason="this machine has no VTs (/dev/tty0, /sys/class/tty/tty0)"
 )
+# As a crashed X server leaves its VT: graphics mode, keyboard off, and VT_PROCESS (X's own
+# switching protocol, struct vt_mode {char mode, waitv; short relsig, acqsig, frsig}).
 BREAK = (
     f'open(my $t, "+<", "/dev/tty{VT}") or die "open: $!"; ioctl($t, 0x4B3A, 1) or die; '
-    '$| = 1; ioctl($t, 0x4B45, 4) or die; print "broken\\n"; sleep 600'
+    "$| = 1; ioctl($t, 0x4B45, 4) or die; "
+    'my $m = pack("ccsss", 1, 0, 0, 0, 0); ioctl($t, 0x5602, $m) or die "VT_SETMODE: $!"; '
+    'print "broken\\n"; sleep 600'
 )
 
 
@@ -41,7 +45,7 @@ def test_crashed_x_vt_is_caught_and_restored(client: DockerClient, base_image: s
         finally:
             breaker.remove(force=True)
         problems = console.differences(before, console.snapshot({VT}))
-        assert problems == [f"tty{VT}: KD_GRAPHICS, keyboard K_OFF, VT_AUTO; expected {was}"]
+        assert problems == [f"tty{VT}: KD_GRAPHICS, keyboard K_OFF, VT_PROCESS; expected {was}"]
 
         proc = subprocess.run(
             [sys.executable, "-m", "seatcheck", "restore-console", "--session", session],

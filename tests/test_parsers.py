@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from seatcheck import cache, reports
-from seatcheck.probes import chrome, glx, net, selinux, squid, vlc
+from seatcheck.probes import chrome, drm, glx, net, selinux, squid, vlc
+from seatcheck.vm import sound as vm_sound
 
 DATA = Path(__file__).parent / "data"
 
@@ -217,9 +218,9 @@ def test_vlc_log_names_its_video_output() -> None:
 def test_vlc_clip_is_the_colour_asked_for() -> None:
     from seatcheck.drivers import vlc as vlc_driver
 
-    clip = vlc_driver.y4m_clip((220, 120, 30), seconds=1)
+    clip = vlc_driver.y4m_clip((220, 120, 30), seconds=2)
     header, _, rest = clip.partition(b"\n")
-    assert header.startswith(b"YUV4MPEG2 W160 H120 F2:1")
+    assert header.startswith(b"YUV4MPEG2 W160 H120 F1:1")
     frames = rest.split(b"FRAME\n")[1:]
     assert len(frames) == 2 and all(len(f) == 160 * 120 * 3 // 2 for f in frames)
     assert vlc_driver.rgb_to_ycbcr((220, 120, 30)) == (
@@ -228,3 +229,47 @@ def test_vlc_clip_is_the_colour_asked_for() -> None:
         frames[0][-1],
     )
     assert vlc_driver.rgb_to_ycbcr((255, 255, 255)) == (235, 128, 128)
+
+
+# Recorded: 1.4 s of the VM's Intel HDA output while the shell app played 442 Hz, then 1.4 s
+# after gnome set that stream's volume to 0 (qemu's wav backend, `seatcheck vm` run
+# 20261129T085559Z-ecc028; the other apps' tones play throughout).
+CARD_WAV = DATA / "vm-card-442hz.wav"
+CARD_MARKS = {"card-tone-442": 44, "card-silent-442": 247000, "card-end": 493956}
+
+
+def test_card_tone_judged_from_the_cards_own_output() -> None:
+    verdict = vm_sound.judge_card_tone(CARD_WAV, CARD_MARKS)
+    assert verdict is not None and verdict["outcome"] == "passed", verdict
+    playing = verdict["evidence"]["card_wav"]["playing"]
+    assert playing["power_db"] > 40 and playing["frames"] > 0
+
+
+def test_card_tone_still_there_at_volume_zero_fails() -> None:
+    """The same recording read the wrong way round: the tone where silence must be."""
+    swapped = {"card-tone-442": 247000, "card-silent-442": 44, "card-end": 247000}
+    verdict = vm_sound.judge_card_tone(CARD_WAV, swapped)
+    assert verdict is not None and verdict["outcome"] == "failed"
+    assert "at volume 0" in verdict["message"] and "442 Hz at +" in verdict["message"]
+
+
+def test_card_that_wrote_nothing_fails() -> None:
+    """A suspended card writes no samples: no samples is not silence."""
+    empty = {"card-tone-442": 44, "card-silent-442": 44, "card-end": 44}
+    verdict = vm_sound.judge_card_tone(CARD_WAV, empty)
+    assert verdict is not None and verdict["outcome"] == "failed"
+    assert "0 frames" in verdict["message"]
+
+
+def test_drm_clients_table() -> None:
+    # The table's layout is Linux 6.1's drm_clients_info() ("%20s %5s %3s master a %5s %10s");
+    # the row is what the VM's virtio_gpu card0 listed in `seatcheck vm` run
+    # 20261129T085559Z-ecc028 (Xorg of the gnome container, master, authenticated, uid 0).
+    text = (
+        "             command   pid dev master a   uid      magic\n"
+        "                Xorg   663   0   y    y     0          0\n"
+    )
+    rows = drm.parse_clients(text)
+    assert [(r.command, r.pid, r.master, r.authenticated, r.uid) for r in rows] == [
+        ("Xorg", 663, True, True, 0)
+    ]
