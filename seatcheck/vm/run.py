@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .. import engine, marks, profile, reports, roles
+from .. import engine, marks, profile, reaper, reports, roles
 from ..config import SeatConfig
 from ..images import APPBASE, ImageBuilder, Progress
 from ..labels import new_run_id
@@ -144,6 +144,9 @@ def run_vm(
     with_faults: bool = False,
 ) -> VmRun:  # fmt: skip
     client = engine.ensure_engine()
+    # A VM run that died left qemu behind: end it (and any dead seat) before a new one.
+    for session, left in reaper.sweep(client).items():
+        progress(f"reaped dead run {session}" + (f"; left {left}" if left else ""))
     prof = profile.find(PROFILE)
     runs = [InsideRun(new_run_id(), None, pytest_args)]
     for fault in FAULTS if with_faults else ():
