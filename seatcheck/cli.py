@@ -166,7 +166,10 @@ def cmd_vm(args: argparse.Namespace) -> int:
         with_faults=args.faults,
     )  # fmt: skip
     for run in done.runs:
-        kind = f"fault {run.fault.name}" if run.fault else "healthy run"
+        kind = (
+            f"fault {run.fault.name}" if run.fault
+            else "harness killed mid-run" if run.killed else "healthy run"
+        )  # fmt: skip
         verdict = "; ".join(run.problems) if run.problems else f"exit status {run.exit_status}"
         _say(f"{kind}: {Path(args.reports) / run.run_id / 'report.html'} ({verdict})")
     _say(f"matrix: {reports.write_index(Path(args.reports))}")
