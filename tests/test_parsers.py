@@ -243,6 +243,7 @@ def test_card_tone_judged_from_the_cards_own_output() -> None:
     assert verdict is not None and verdict["outcome"] == "passed", verdict
     playing = verdict["evidence"]["card_wav"]["playing"]
     assert playing["power_db"] > 40 and playing["frames"] > 0
+    assert abs(playing["peak_hz"] - 442) <= 2  # the card played the frequency asked for
 
 
 def test_card_tone_still_there_at_volume_zero_fails() -> None:

@@ -19,6 +19,7 @@ from ..errors import ProbeError
 class ToneReading:
     frequency: int
     frames: int  # how many sample frames the stretch holds (0: the card wrote nothing)
+    peak_hz: int  # the strongest frequency within 40 Hz of it, in 2 Hz steps (evidence)
     power_db: float  # the tone's power, dB relative to the noise floor around it
     noise_floor: float
     rms: float  # the whole stretch's level (0..1)
@@ -26,7 +27,7 @@ class ToneReading:
     def describe(self) -> str:
         return (
             f"{self.frames} frames, {self.frequency} Hz at {self.power_db:+.1f} dB over the "
-            f"noise floor, RMS {self.rms:.4f}"
+            f"noise floor (strongest near it: {self.peak_hz} Hz), RMS {self.rms:.4f}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,14 +69,16 @@ def tone_reading(path: Path, start: int, stop: int, frequency: int) -> ToneReadi
     # Skip the stretch's first 0.2 s: the marks are read a moment after the step began.
     samples = samples[int(0.2 * rate) :][: 3 * rate]
     if not samples:
-        return ToneReading(frequency, 0, float("-inf"), 0.0, 0.0)
+        return ToneReading(frequency, 0, 0, float("-inf"), 0.0, 0.0)
     power = _goertzel(samples, rate, frequency)
     # The floor: the median power at frequencies around it, away from every app's own tone.
     probes = [frequency * f for f in (0.71, 0.77, 0.83, 1.19, 1.29, 1.37, 1.43)]
     floor = statistics.median(_goertzel(samples, rate, f) for f in probes)
     rms = math.sqrt(sum(x * x for x in samples) / len(samples))
     db = 10 * math.log10(max(power, 1e-20) / max(floor, 1e-20))
-    return ToneReading(frequency, len(samples), round(db, 1), floor, round(rms, 4))
+    near = samples[: int(1.2 * rate)]
+    peak = max(range(frequency - 40, frequency + 41, 2), key=lambda f: _goertzel(near, rate, f))
+    return ToneReading(frequency, len(samples), peak, round(db, 1), floor, round(rms, 4))
 
 
 TONE_OVER_NOISE_DB = 20.0  # "well above the noise": a hundredfold the power around it
