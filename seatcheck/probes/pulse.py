@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProbeError
+from ..waits import time_scale
 
 _env_lock = threading.Lock()
 
@@ -65,19 +66,23 @@ def connect_with_env_cookie(socket_path: Path, timeout: float = 5.0) -> Iterator
 
 
 def _connect(pulse: Any, timeout: float) -> None:
-    """Connect within ``timeout`` seconds without waiting them all out.
+    """Connect within ``timeout`` seconds (scaled by ``time_scale``) without waiting them all
+    out.
 
     pulsectl 24.12's ``connect(timeout=T)`` polls until T has passed even when the server
     answered at once (measured: 5.04 s for a 5 s timeout on a local socket), so ask with short
-    timeouts that grow, each attempt a new context, until one answers or the deadline passes.
+    timeouts that double, each attempt a new context, until one answers or the deadline passes.
+    A slow server (measured in the VM under emulation: no answer within 5 s in one run) gets
+    attempts as long as half the budget.
     """
     import pulsectl
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * time_scale()
     step = 0.05
     while True:
+        left = deadline - time.monotonic()
         try:
-            pulse.connect(timeout=min(step, max(deadline - time.monotonic(), 0.01)))
+            pulse.connect(timeout=max(min(step, left), 0.05))
             return
         except pulsectl.PulseError:
             if time.monotonic() >= deadline:
