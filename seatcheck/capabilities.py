@@ -56,7 +56,9 @@ class PrivilegePlan:
             + ", ".join(f"CAP_{m}" for m in self.missing)
             + f"; granted {len(self.cap_add)} capabilities, unconfined seccomp, "
             "device cgroup rules " + ", ".join(self.device_cgroup_rules)
-        )
+            + (", system paths unmasked (/proc/asound, /sys/firmware, as --privileged shows them)"
+               if "systempaths=unconfined" in self.security_opt else "")
+        )  # fmt: skip
 
 
 def plan(mask: int, last_cap: int) -> PrivilegePlan:
@@ -69,7 +71,9 @@ def plan(mask: int, last_cap: int) -> PrivilegePlan:
         privileged=False,
         cap_add=tuple(grantable),
         missing=tuple(missing),
-        security_opt=("seccomp=unconfined", "apparmor=unconfined"),
+        # Without systempaths the engine still masks /proc/asound and /sys/firmware (and
+        # makes /proc/sys read-only), which real --privileged shows: the sound card is hidden.
+        security_opt=("seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"),
         device_cgroup_rules=DEVICE_CGROUP_RULES,
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from . import console, engine, host, profile, promote, reaper, reports
+from . import console, engine, host, machine, plugin, profile, promote, reaper, recorder, reports
 from .config import SeatConfig
 from .errors import EngineUnavailable, SeatcheckError, UsageError
 from .images import ImageBuilder
@@ -27,7 +27,14 @@ def _say(line: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Validate everything first (nothing starts on bad input), then run the profile's suite."""
     suites = Path(args.suites) if args.suites else profile.suites_dir()
+    if not args.profile:  # the profile the doctor finds fitting
+        fit = machine.fitting_profile(machine.discover(), args.gpu or "")
+        if not fit.profile:
+            raise UsageError(fit.describe())
+        _say(f"profile {fit.describe()}")
+        args.profile = fit.profile
     prof = profile.find(args.profile, suites)
+    plugin.bind_to_machine(prof, args.gpu or "")  # no hardware for it: one line, exit 2
     overrides = parse_image_overrides(args.image)
     client = engine.ensure_engine()
     run_id = args.run_id or new_run_id()
@@ -51,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "no:cacheprovider",
         *[f"--seatcheck-image={role}={image}" for role, image in overrides.items()],
         *([f"--seatcheck-tmp-volume={args.tmp_volume}"] if args.tmp_volume else []),
+        *([f"--seatcheck-gpu={args.gpu}"] if args.gpu else []),
         *args.pytest_args,
     ]
     if args.suites:
@@ -91,13 +99,20 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    if args.replay:  # a recorded machine (record-machine's archive): the verdict it gives
+        fit = recorder.replay(Path(args.replay), args.gpu or "")
+        print(json.dumps({"profile": fit.profile, "reasons": list(fit.reasons)}, indent=1)
+              if args.json else f"profile that fits: {fit.describe()}")  # fmt: skip
+        return 0 if fit.profile else EXIT_USAGE
     client = None
     problem = ""
     try:
         client = engine.connect()
     except EngineUnavailable as exc:
         problem = str(exc)
-    facts = host.collect(client, host.any_local_image(client) if client else None)
+    facts = host.collect(
+        client, host.any_local_image(client) if client else None, gpu=args.gpu or ""
+    )
     if args.json:
         print(json.dumps(facts.as_dict(), indent=2))
     else:
@@ -116,6 +131,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if problem:
         _say(problem)
         return EXIT_ENGINE
+    return 0
+
+
+def cmd_record_machine(args: argparse.Namespace) -> int:
+    """What the harness reads from this machine, redacted, in one archive to replay."""
+    out = Path(args.output) if args.output else Path(f"machine-{new_run_id()}.tar.gz")
+    recorder.record(out)
+    _say(f"recorded this machine: {out} (replay: seatcheck doctor --replay {out})")
     return 0
 
 
@@ -172,6 +195,10 @@ def cmd_vm(args: argparse.Namespace) -> int:
         )  # fmt: skip
         verdict = "; ".join(run.problems) if run.problems else f"exit status {run.exit_status}"
         _say(f"{kind}: {Path(args.reports) / run.run_id / 'report.html'} ({verdict})")
+        if run.fault is None and not run.killed:
+            # CI keeps only this output: what failed must be readable here, not only in the report
+            for line in reports.failed_lines(Path(args.reports) / run.run_id / "results.json"):
+                _say(f"  {line}")
     _say(f"matrix: {reports.write_index(Path(args.reports))}")
     return done.exit_status
 
@@ -183,9 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="stand up the seat for a profile and run its suite",
-        usage="seatcheck run PROFILE [--image ROLE=IMAGE]... [-- PYTEST_ARGS...]",
+        usage="seatcheck run [PROFILE] [--gpu PCI] [--image ROLE=IMAGE]... [-- PYTEST_ARGS...]",
     )
-    run.add_argument("profile", help=f"profile name ({', '.join(profile.available()) or 'none'})")
+    run.add_argument(
+        "profile", nargs="?", default="",
+        help=f"profile name ({', '.join(profile.available()) or 'none'}; default: the one the "
+        "doctor finds fitting this machine)",
+    )  # fmt: skip
+    run.add_argument(
+        "--gpu", default=None, metavar="PCI-ADDRESS", help="the GPU to run on (several GPUs)"
+    )
     run.add_argument(
         "--image", action="append", default=[], metavar="ROLE=IMAGE",
         help=f"use IMAGE for ROLE (repeatable; roles: {', '.join(IMAGE_ROLES)})",
@@ -200,7 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="the host facts a run depends on")
     doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument("--gpu", default=None, metavar="PCI-ADDRESS", help="judge this GPU")
+    doctor.add_argument(
+        "--replay", default=None, metavar="ARCHIVE",
+        help="judge a recorded machine (record-machine's archive) instead of this one",
+    )  # fmt: skip
     doctor.set_defaults(func=cmd_doctor)
+
+    rec = sub.add_parser(
+        "record-machine", help="record this machine's devices and /proc files to replay elsewhere"
+    )
+    rec.add_argument("--output", "-o", default=None, help="archive path (.tar.gz)")
+    rec.set_defaults(func=cmd_record_machine)
 
     report = sub.add_parser("report", help="merge all runs into reports/index.html")
     report.add_argument("--reports", default="reports", help="reports folder")

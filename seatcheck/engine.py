@@ -27,6 +27,7 @@ HOST_PACKAGES = {
     "dockerd": "docker.io",
     "debootstrap": "debootstrap",
     "libpulse.so.0": "libpulse0",  # pulsectl loads it to reach the seat's pulse server
+    "umockdev-record": "umockdev",  # each run records the machine it ran on (record-machine)
 }
 # What the project's own tests need besides: a browser to look at the reports as a person would.
 TEST_PACKAGES = {"chromium": "chromium"}

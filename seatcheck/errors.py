@@ -15,6 +15,10 @@ class ProfileError(SeatcheckError):
     """A profile is unknown or its file is malformed."""
 
 
+class HardwareMismatch(SeatcheckError):
+    """The machine lacks the hardware the profile runs on (or has only other hardware)."""
+
+
 class UsageError(SeatcheckError):
     """Bad input on the command line (an unknown role, a malformed override, ...)."""
 

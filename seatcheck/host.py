@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes.util
 import os
 import platform
-import re
 import shutil
 import socket
 from dataclasses import asdict, dataclass, field
@@ -15,42 +14,8 @@ from typing import Any
 import docker.errors
 from docker import DockerClient
 
-from . import capabilities, profile
+from . import capabilities, console, machine, profile
 from .labels import labels
-
-PCI_VENDORS = {"0x8086": "intel", "0x1002": "amd", "0x10de": "nvidia", "0x1af4": "virtio"}
-
-
-@dataclass(frozen=True)
-class Gpu:
-    card: str
-    vendor_id: str
-    vendor: str
-    device_id: str
-    driver: str
-
-
-def gpus(sysfs: Path = Path("/sys/class/drm")) -> list[Gpu]:
-    found = []
-    for card in sorted(sysfs.glob("card[0-9]*")):
-        if "-" in card.name:  # connectors (card0-HDMI-A-1) are not devices
-            continue
-        dev = card / "device"
-        vendor = _read(dev / "vendor")
-        driver = (
-            os.path.basename(os.path.realpath(dev / "driver")) if (dev / "driver").exists() else ""
-        )
-        found.append(
-            Gpu(
-                card.name, vendor, PCI_VENDORS.get(vendor, "unknown"), _read(dev / "device"), driver
-            )
-        )
-    return found
-
-
-def sound_cards(proc_cards: Path = Path("/proc/asound/cards")) -> list[str]:
-    text = _read(proc_cards)
-    return [m.group(1).strip() for m in re.finditer(r"^\s*\d+ \[[^\]]*\]: (.*)$", text, re.M)]
 
 
 def selinux_mode(root: Path = Path("/sys/fs/selinux")) -> str:
@@ -85,13 +50,6 @@ def any_local_image(client: DockerClient) -> str | None:
     return choices[0] if choices else None
 
 
-def fitting_profile(found: list[Gpu]) -> str:
-    vendors = {g.vendor for g in found} - {"virtio", "unknown"}
-    if not vendors:
-        return "virtual"
-    return sorted(vendors)[0]
-
-
 @dataclass
 class HostFacts:
     hostname: str = field(default_factory=socket.gethostname)
@@ -113,6 +71,8 @@ class HostFacts:
     libpulse: bool = False
     free_disk_gib: float = 0.0
     profile_fits: str = ""
+    profile_fits_because: list[str] = field(default_factory=list)
+    free_vt: str = ""
     profiles_shipped: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -127,24 +87,30 @@ def cpu_model() -> str:
 
 
 def collect(
-    client: DockerClient | None, probe_image: str | None = None, session: str = "doctor"
+    client: DockerClient | None,
+    probe_image: str | None = None,
+    session: str = "doctor",
+    gpu: str = "",
 ) -> HostFacts:
     mask, last = capabilities.host_bounding_set()
     plan = capabilities.plan(mask, last)
-    cards = gpus()
+    found = machine.discover()
+    fit = machine.fitting_profile(found, gpu)
     facts = HostFacts(
         cpu=cpu_model(),
         privilege=plan.describe(),
         grantable_capabilities=capabilities.names(mask, last),
         missing_capabilities=list(plan.missing),
-        gpus=[asdict(g) for g in cards],
-        sound_cards=sound_cards(),
+        gpus=found.as_dict()["gpus"],
+        sound_cards=[f"{c.index} [{c.id}] {c.name}".strip() for c in found.sound_cards],
         selinux=selinux_mode(),
         vts=len([p for p in Path("/dev").glob("tty[0-9]*")]),
         active_vt=_read(Path("/sys/class/tty/tty0/active")),
         kvm=Path("/dev/kvm").exists(),
         libpulse=ctypes.util.find_library("pulse") is not None,
-        profile_fits=fitting_profile(cards),
+        profile_fits=fit.profile,
+        profile_fits_because=list(fit.reasons),
+        free_vt=_free_vt(),
         profiles_shipped=profile.available(),
     )
     if client is not None:
@@ -161,3 +127,12 @@ def collect(
             except docker.errors.DockerException as exc:
                 facts.default_ipc_mode = f"unknown ({exc})"
     return facts
+
+
+def _free_vt() -> str:
+    if not console.has_vts():
+        return "none (no /dev/tty0)"
+    try:
+        return f"tty{console.first_free_vt()}"
+    except OSError as exc:
+        return f"unknown ({exc.strerror})"

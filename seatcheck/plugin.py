@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from . import engine, host, profile, reaper, reports
+from . import engine, host, machine, nvidia, profile, reaper, recorder, reports
 from .config import BaseSource, SeatConfig
-from .errors import SeatcheckError, SetupError
+from .errors import EngineUnavailable, HardwareMismatch, SeatcheckError, SetupError
 from .profile import Profile
 from .roles import IMAGE_ROLES, parse_image_overrides
 from .topology import Seat, SeatHooks, TeardownReport
@@ -27,6 +27,9 @@ from .topology import Seat, SeatHooks, TeardownReport
 SEAT_ROLES = frozenset({"base", "squid", "gnome", "appbase", "common_tmp", "network"})
 
 CONFIG_KEY = pytest.StashKey["RunState"]()
+# Exit statuses of a run stopped before start, as `seatcheck run` gives them.
+EXIT_HARDWARE = 2
+EXIT_ENGINE = 3
 
 
 class RunState:
@@ -85,6 +88,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--seatcheck-image", action="append", default=[], metavar="ROLE=IMAGE",
         help=f"use IMAGE for ROLE in this run (repeatable; roles: {', '.join(IMAGE_ROLES)})",
+    )  # fmt: skip
+    group.addoption(
+        "--seatcheck-gpu", default=None, metavar="PCI-ADDRESS",
+        help="the GPU a vendor profile runs on, by PCI address (default: the boot VGA one of "
+        "the profile's vendor), on a machine with several",
     )  # fmt: skip
     group.addoption("--seatcheck-run-id", default=None, help="the run id (default: new)")
     group.addoption(
@@ -151,17 +159,43 @@ def pytest_collection_modifyitems(
     state = config.stash[CONFIG_KEY]
     # The teardown checks tear the seat down: they run after every other check.
     items.sort(key=lambda item: item.name.startswith("test_teardown_"))
-    if state.profile is not None:
+    if state.profile is None:
+        found = {p for p in (_profile_of(Path(item.path)) for item in items) if p is not None}
+        if len(found) > 1:
+            names = ", ".join(sorted(p.parent.name for p in found))
+            raise pytest.UsageError(f"one profile per run, but these tests span: {names}")
+        if found:
+            try:
+                state.profile = profile.load(found.pop())
+            except SeatcheckError as exc:
+                raise pytest.UsageError(str(exc)) from None
+    if state.profile is not None and items:
+        _stop_before_start(config, state)
+
+
+def _stop_before_start(config: pytest.Config, state: RunState) -> None:
+    """What makes a run impossible ends it here, before anything starts, with one line and
+    the exit status ``seatcheck run`` gives: the machine lacks the profile's hardware (2),
+    no engine answers (3). Not one error per check."""
+    assert state.profile is not None
+    try:
+        state.profile = bind_to_machine(state.profile, config.getoption("seatcheck_gpu") or "")
+    except HardwareMismatch as exc:
+        pytest.exit(f"seatcheck: {exc}", returncode=EXIT_HARDWARE)
+    if config.option.collectonly:
         return
-    found = {p for p in (_profile_of(Path(item.path)) for item in items) if p is not None}
-    if len(found) > 1:
-        names = ", ".join(sorted(p.parent.name for p in found))
-        raise pytest.UsageError(f"one profile per run, but these tests span: {names}")
-    if found:
-        try:
-            state.profile = profile.load(found.pop())
-        except SeatcheckError as exc:
-            raise pytest.UsageError(str(exc)) from None
+    try:
+        engine.ensure_engine()
+    except EngineUnavailable as exc:
+        pytest.exit(f"seatcheck: {exc}", returncode=EXIT_ENGINE)
+
+
+def bind_to_machine(prof: Profile, pci_address: str = "") -> Profile:
+    """The profile on this machine (a vendor profile's GPU found by vendor and driver)."""
+    bound = profile.bind(prof, machine.discover(), pci_address)
+    if bound.match.vendor == "nvidia":
+        nvidia.user_space_for(bound)  # raises HardwareMismatch naming the version it needs
+    return bound
 
 
 def seat_for(config: pytest.Config) -> Seat:
@@ -266,6 +300,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         seat.facts["host"] = {"error": str(exc)}
     seat.facts["package_cache"] = seat.cache_facts()
     seat.facts["timeline"] = seat.timeline.as_list()
+    try:  # what the harness read from this machine, to replay a failure elsewhere
+        recorder.record(run_dir / recorder.ARCHIVE)
+        seat.facts["machine_recording"] = recorder.ARCHIVE
+    except Exception as exc:  # the report is still written, saying why there is none
+        seat.facts["machine_recording"] = f"none: {exc}"
     reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
     reports.write_index(seat.config.reports_dir)
     if state.leftovers:

@@ -6,11 +6,12 @@ A profile lives in ``suites/<name>/profile.toml`` next to that profile's suite.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ProfileError
+from .errors import HardwareMismatch, ProfileError
+from .machine import VENDOR_DRIVERS, VENDOR_NAMES, Gpu, Machine, preference
 
 PROFILE_FILE = "profile.toml"
 DISPLAY_SERVERS = ("xvfb", "xorg")  # Xorg: on a real VT, driving the profile's DRM card
@@ -35,6 +36,25 @@ class ChromeExpectation:
 
 
 @dataclass(frozen=True)
+class XorgExpectation:
+    """What the X log must show (display xorg): the X driver driving the card, glamor
+    (GL-accelerated 2D) initialised, and the Mesa DRI driver X names for GL clients."""
+
+    driver: str = ""  # as the log names it: modesetting, AMDGPU, NVIDIA
+    glamor: bool = False
+    dri_drivers: tuple[str, ...] = ()  # one of these: iris, crocus, radeonsi
+
+
+@dataclass(frozen=True)
+class Match:
+    """The hardware a vendor profile runs on: a GPU of this PCI vendor bound to one of these
+    kernel drivers. Its devices are found on the machine, not written in the profile."""
+
+    vendor: str = ""  # intel, amd, nvidia ("" : the profile names its devices itself)
+    drivers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -48,6 +68,9 @@ class Profile:
     apps: tuple[str, ...] = ("chrome", "vlc", "shell")  # app roles, each with a driver
     glx: GlxExpectation = field(default_factory=GlxExpectation)
     chrome: ChromeExpectation = field(default_factory=ChromeExpectation)
+    xorg: XorgExpectation = field(default_factory=XorgExpectation)
+    match: Match = field(default_factory=Match)
+    gpu: Gpu | None = None  # the GPU found for a vendor profile (bind)
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -114,8 +137,24 @@ def parse(text: str, path: Path) -> Profile:
     if vt == 1 or not 0 <= vt < 64:
         raise ProfileError(f"{where} [seat]: vt {vt} is not one a seat may take (2 to 63)")
     xorg_driver = _take(seat, "xorg_driver", str, f"{where} [seat]", "modesetting")
+    match_t = _table(doc, "match", where)
+    match = Match(
+        vendor=_take(match_t, "vendor", str, f"{where} [match]", ""),
+        drivers=_take(match_t, "drivers", tuple, f"{where} [match]", ()),
+    )
+    _no_leftovers(match_t, f"{where} [match]")
+    if match.vendor and match.vendor not in VENDOR_DRIVERS:
+        raise ProfileError(f"{where} [match]: vendor {match.vendor!r} is not one of "
+                           f"{', '.join(VENDOR_DRIVERS)}")  # fmt: skip
     gpu = _take(seat, "gpu_devices", tuple, f"{where} [seat]", ())
-    if display == "xorg" and not any(Path(d).name.startswith("card") for d in gpu):
+    if match.vendor and gpu:
+        raise ProfileError(f"{where} [seat]: a profile with [match] finds its GPU devices; "
+                           "gpu_devices may not name them")  # fmt: skip
+    if (
+        display == "xorg"
+        and not match.vendor
+        and not any(Path(d).name.startswith("card") for d in gpu)
+    ):
         raise ProfileError(
             f"{where} [seat]: display 'xorg' needs a DRM card (/dev/dri/cardN) in gpu_devices"
         )
@@ -153,6 +192,14 @@ def parse(text: str, path: Path) -> Profile:
         gpu_compositing=_take(chrome_t, "gpu_compositing", bool, cw, True),
     )
     _no_leftovers(chrome_t, cw)
+    xorg_t = _table(expect, "xorg", where)
+    xw = f"{where} [expect.xorg]"
+    xorg = XorgExpectation(
+        driver=_take(xorg_t, "driver", str, xw, ""),
+        glamor=_take(xorg_t, "glamor", bool, xw, False),
+        dri_drivers=_take(xorg_t, "dri_drivers", tuple, xw, ()),
+    )
+    _no_leftovers(xorg_t, xw)
     _no_leftovers(expect, f"{where} [expect]")
     _no_leftovers(doc, where)
     return Profile(
@@ -168,6 +215,8 @@ def parse(text: str, path: Path) -> Profile:
         apps=apps,
         glx=glx,
         chrome=chrome,
+        xorg=xorg,
+        match=match,
     )
 
 
@@ -177,3 +226,39 @@ def load(path: Path) -> Profile:
     except OSError as exc:
         raise ProfileError(f"cannot read profile {path}: {exc.strerror}") from None
     return parse(text, path)
+
+
+def bind(prof: Profile, machine: Machine, pci_address: str = "") -> Profile:
+    """A vendor profile on this machine: its GPU found by vendor and kernel driver (the one at
+    ``pci_address`` where given), with that GPU's card and render nodes and the machine's
+    sound cards. Raises HardwareMismatch, naming what was found, where none fits. A profile
+    without [match] names its own devices and is returned as it is."""
+    want = prof.match
+    if not want.vendor:
+        return prof
+    vendor = VENDOR_NAMES[want.vendor]
+    drivers = want.drivers or VENDOR_DRIVERS[want.vendor]
+    needed = f"an {vendor} GPU" if vendor[0] in "AEIOU" else f"a {vendor} GPU"
+    needed += f" on {' or '.join(drivers)}"
+    if pci_address:
+        needed += f" at {pci_address}"
+    ours = [
+        g for g in machine.gpus
+        if g.vendor == want.vendor and (not pci_address or g.pci_address == pci_address)
+    ]  # fmt: skip
+    fit = [g for g in ours if g.driver in drivers and g.card]
+    if not fit:
+        raise HardwareMismatch(
+            f"profile {prof.name} needs {needed} with a DRM card node; "
+            f"found {machine.describe_gpus()}"
+        )
+    fit.sort(key=preference)
+    gpu = fit[0]
+    sound = ("/dev/snd",) if machine.sound_nodes else ()
+    return replace(
+        prof,
+        gpu=gpu,
+        gpu_devices=tuple(n for n in (gpu.card, gpu.render) if n),
+        sound_devices=sound,
+        sink="hardware" if sound else "null",
+    )

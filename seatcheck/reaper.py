@@ -133,7 +133,7 @@ def record_aborted(
     import platform
     import socket
 
-    from . import host, reports
+    from . import machine, reports
 
     if (run_dir / "results.json").exists():
         return
@@ -143,7 +143,7 @@ def record_aborted(
         "host": {
             "hostname": socket.gethostname(),
             "kernel": platform.release(),
-            "gpus": [vars(g) for g in host.gpus()],
+            "gpus": machine.discover().as_dict()["gpus"],
         },
     }
     summary = {

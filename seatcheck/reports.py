@@ -33,8 +33,10 @@ FAMILIES = (
     "pulse",
     "gids",
     "selinux",
+    "privilege",
     "squid",
     "console",
+    "xorg",
     "teardown",
     "desktop",
 )
@@ -278,13 +280,20 @@ def render_run(
         for name, data in images.items()
     )
     left = f"<p class='failed'>Left behind: {esc('; '.join(leftovers))}</p>" if leftovers else ""
+    recording = str(facts.get("machine_recording") or "none")
+    recorded = (
+        f"<p>Machine recording: <a href='{esc(recording)}'>{esc(recording)}</a> (replay it with "
+        f"<code>seatcheck doctor --replay {esc(recording)}</code>)</p>"
+        if recording.endswith(".tar.gz")
+        else f"<p>Machine recording: {esc(recording)}</p>"
+    )
     tally = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     title = f"seatcheck run {facts.get('run_id')} — profile {facts.get('profile')}"
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
         f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>"
         f"<p class='verdict {verdict.lower()}'>{verdict}: {esc(tally)}</p>{left}"
-        f"<h2>Host and images</h2>{_table(_manifest(facts))}"
+        f"<h2>Host and images</h2>{_table(_manifest(facts))}{recorded}"
         f"<h2>Package cache</h2>{_package_cache(facts)}"
         f"<h2>Timeline</h2>{_timeline(facts.get('timeline') or [])}"
         f"<h2>Requirements</h2>{''.join(sections)}<h2>Screen</h2>{shots or '<p>none</p>'}"
@@ -307,6 +316,20 @@ def load_runs(reports: Path) -> list[dict[str, Any]]:
 
 NOT_APPLICABLE = "n/a"
 ABORTED = "aborted"
+
+
+def failed_lines(record: Path, width: int = 300) -> list[str]:
+    """One line per check that failed or errored in a run's results.json: its name and the
+    first line of its message (for logs where the report itself is not kept)."""
+    if not record.exists():
+        return [f"no results at {record}"]
+    lines = []
+    for entry in json.loads(record.read_text()).get("results", []):
+        if entry.get("outcome") in ("failed", "error"):
+            message = str(entry.get("message") or "").strip().splitlines()
+            first = message[0] if message else ""
+            lines.append(f"{entry['outcome']}: {entry.get('test')}: {first}"[:width])
+    return lines
 
 
 def family_outcomes(results: list[dict[str, Any]]) -> dict[str, str]:

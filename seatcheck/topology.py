@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import re
 import secrets
 import threading
@@ -23,7 +24,7 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 from docker.models.volumes import Volume
 
-from . import cache, capabilities, console, execs, reaper, roles
+from . import cache, capabilities, console, execs, nvidia, reaper, roles
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
 from .drivers import cleanup
@@ -51,6 +52,26 @@ class SeatHooks:
 
     def build_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
         """Adjust build() arguments before ``role``'s image is built."""
+
+
+UNMASK_SYSTEM_PATHS = "systempaths=unconfined"
+
+
+def _create_container(client: DockerClient, kwargs: dict[str, Any]) -> Container:
+    """``containers.create``, where ``systempaths=unconfined`` among the security options
+    becomes what the docker CLI makes of it: empty MaskedPaths and ReadonlyPaths in the host
+    config (the engine rejects it as a security option, and the SDK has no parameter for it)."""
+    options = kwargs.get("security_opt") or []
+    if UNMASK_SYSTEM_PATHS not in options:
+        return client.containers.create(**kwargs)
+    # The SDK's own translation of create()'s keywords (private, unchanged since docker 2.0).
+    from docker.models.containers import _create_container_args  # type: ignore[attr-defined]
+
+    args = dict(kwargs, security_opt=[o for o in options if o != UNMASK_SYSTEM_PATHS])
+    args["version"] = client.api.api_version
+    create = _create_container_args(args)
+    create["host_config"].update(MaskedPaths=[], ReadonlyPaths=[])
+    return client.containers.get(client.api.create_container(**create)["Id"])
 
 
 class Seat:
@@ -83,6 +104,7 @@ class Seat:
         self._tmp: Volume | None = None
         self._containers: dict[str, Container] = {}
         self._failed: dict[str, SetupError] = {}
+        self._user_space: nvidia.UserSpace | None = None
         self._caps_unknown_to_engine: list[str] = []
         self._watchdog: reaper.Watchdog | None = None
         self._console_lock = threading.Lock()
@@ -195,8 +217,28 @@ class Seat:
         return {self.common_tmp().name: {"bind": "/tmp", "mode": "rw,z"}}
 
     def device_args(self) -> dict[str, Any]:
-        devices = [f"{d}:{d}:rwm" for d in self.config.profile.devices]
+        devices = [f"{d}:{d}:rwm" for d in self.device_paths()]
         return {"devices": devices} if devices else {}
+
+    def device_paths(self) -> list[str]:
+        """The profile's devices, and NVIDIA's nodes where the profile runs on its driver."""
+        user_space = self.gpu_user_space()
+        return [*self.config.profile.devices, *(user_space.devices if user_space else ())]
+
+    def gpu_user_space(self) -> nvidia.UserSpace | None:
+        """NVIDIA's user-space of the kernel module's version (found once per run)."""
+        if self.config.profile.match.vendor != "nvidia":
+            return None
+        if self._user_space is None:
+            self._user_space = nvidia.user_space_for(self.config.profile)
+            self.facts["nvidia_user_space"] = dataclasses.asdict(self._user_space)
+        return self._user_space
+
+    def driver_volumes(self) -> dict[str, dict[str, str]]:
+        """The host's driver files bound in read-only at their own paths (as the NVIDIA
+        Container Toolkit does), so that every container has the module's version."""
+        user_space = self.gpu_user_space()
+        return {f: {"bind": f, "mode": "ro"} for f in (user_space.files if user_space else ())}
 
     def privilege_args(self) -> dict[str, Any]:
         plan = self.privilege
@@ -345,7 +387,7 @@ class Seat:
             ]
         while True:
             try:
-                container = self.client.containers.create(**kwargs)
+                container = _create_container(self.client, kwargs)
                 break
             except docker.errors.APIError as exc:
                 # Engines know different capability sets; drop what this one does not know.

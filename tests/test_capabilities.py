@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seatcheck import capabilities, host
+from seatcheck import capabilities, machine
 
 DATA = Path(__file__).parent / "data"
 
@@ -44,8 +44,10 @@ def test_this_host_plan_follows_the_engines_bounding_set() -> None:
 
 
 def test_sound_cards_parse() -> None:
-    assert host.sound_cards(DATA / "asound-cards.txt") == [
-        "HDA-Intel - HDA Intel PCH",
-        "HDA-Intel - HDA NVidia",
+    recorded = DATA / "hw/nvidia-quadro-k2200-desktop/asound-cards.txt"
+    assert machine.parse_asound_cards(recorded.read_text()) == [
+        machine.SoundCard(0, "PCH", "HDA-Intel - HDA Intel PCH"),
+        machine.SoundCard(1, "Device", "USB-Audio - USB Audio Device"),
+        machine.SoundCard(2, "NVidia", "HDA-Intel - HDA NVidia"),
     ]
-    assert host.sound_cards(DATA / "does-not-exist") == []
+    assert machine.parse_asound_cards("--- no soundcards ---") == []

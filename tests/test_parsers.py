@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from seatcheck import cache, reports
+from seatcheck import cache, machine, reports
 from seatcheck.probes import chrome, drm, glx, net, selinux, squid, vlc
 from seatcheck.vm import sound as vm_sound
 
@@ -44,13 +44,14 @@ def test_glxinfo_without_renderer_is_an_error() -> None:
 
 
 def test_nvidia_module_version(tmp_path: Path) -> None:
-    version = tmp_path / "version"
+    version = tmp_path / "driver/nvidia/version"
+    version.parent.mkdir(parents=True)
     version.write_text(
         "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.183.01  Sun May 12 19:39:15 UTC "
         "2024\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n"
     )
-    assert glx.nvidia_module_version(str(version)) == "535.183.01"
-    assert glx.nvidia_module_version(str(tmp_path / "none")) is None
+    assert machine.nvidia_module_version(tmp_path, tmp_path) == "535.183.01"
+    assert machine.nvidia_module_version(tmp_path / "none", tmp_path / "none") == ""
 
 
 def test_listening_ports() -> None:

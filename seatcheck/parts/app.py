@@ -40,7 +40,7 @@ class AppPart(Part):
             "image": seat.image(self.role),
             "ipc_mode": f"container:{gnome.id}",
             "network": seat.network().name,
-            "volumes": seat.tmp_mount(),
+            "volumes": {**seat.driver_volumes(), **seat.tmp_mount()},
             "environment": {"DISPLAY": DISPLAY, "http_proxy": cache.RUNTIME_PROXY},
             **seat.device_args(),
             **seat.privilege_args(),

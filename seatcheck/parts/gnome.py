@@ -63,7 +63,7 @@ class GnomePart(Part):
         image = seat.image(roles.GNOME)
         self.display.prepare()
         seat.facts["display"] = self.display.facts()
-        devices = [*seat.config.profile.devices, *self.display.devices()]
+        devices = [*seat.device_paths(), *self.display.devices()]
         device_args: dict[str, Any] = {"devices": [f"{d}:{d}:rwm" for d in devices]}
         container = seat.create(
             roles.GNOME,
@@ -79,6 +79,7 @@ class GnomePart(Part):
             volumes={
                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 **self._udev_volume(),
+                **seat.driver_volumes(),
                 **seat.tmp_mount(),
             },
             # Run-time installs (the recipe's drivers) go through the cache as rpmcache.

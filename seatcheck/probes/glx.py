@@ -68,22 +68,24 @@ def glxinfo(container: Container, user: str) -> GlxInfo:
     return parse_glxinfo(result.stdout)
 
 
-def nvidia_module_version(path: str = "/proc/driver/nvidia/version") -> str | None:
-    """The loaded NVIDIA kernel module's version, or None where there is none."""
-    try:
-        with open(path) as fh:
-            text = fh.read()
-    except OSError:
-        return None
-    match = re.search(r"Kernel Module\s+(?:for \S+\s+)?([0-9]+(?:\.[0-9]+)+)", text)
-    return match.group(1) if match else None
-
-
 @dataclass(frozen=True)
 class NodeAccess:
     path: str
     ok: bool
     error: str
+
+    @property
+    def verdict(self) -> str:
+        """ "ok"; "permission denied" (the node's mode and groups refuse the user); "no device"
+        (the node opens past its permissions but no driver answers: ENXIO or ENODEV); or the
+        error as the shell gave it."""
+        if self.ok:
+            return "ok"
+        if "Permission denied" in self.error:
+            return "permission denied"
+        if "No such device" in self.error:  # ENXIO "...or address", ENODEV
+            return "no device"
+        return self.error
 
 
 def open_read_write(container: Container, user: str, paths: list[str]) -> list[NodeAccess]:

@@ -55,3 +55,23 @@ def _descends_from(pid: int, ancestor: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
         pid = int(stat.rsplit(")", 1)[1].split()[1])
     return pid == ancestor
+
+
+# Paths the engine hides from a container unless it is privileged (or systempaths=unconfined).
+SYSTEM_PATHS = ("/proc/asound", "/sys/firmware")
+
+
+def mounts_over(pid: int, paths: tuple[str, ...]) -> dict[str, str]:
+    """For each path, the mount placed exactly on it in ``pid``'s mount namespace, as
+    "<fstype> <options>" (the engine masks a path by mounting over it); "" where none is."""
+    try:
+        text = Path(f"/proc/{pid}/mountinfo").read_text()
+    except OSError as exc:
+        raise ProbeError(f"cannot read the mounts of pid {pid}: {exc.strerror}") from None
+    found = dict.fromkeys(paths, "")
+    for line in text.splitlines():
+        fields = line.split()
+        sep = fields.index("-")  # optional fields end at "-": then fstype, source, options
+        if fields[4] in found:
+            found[fields[4]] = f"{fields[sep + 1]} {fields[5]}"
+    return found

@@ -34,7 +34,7 @@ MIRROR = "http://deb.debian.org/debian"
 PACKAGES = (
     "linux-image-amd64", "systemd", "systemd-sysv", "udev", "dbus", "kmod", "libpam-systemd",
     "docker.io", "iproute2", "python3", "python3-venv", "alsa-utils", "ca-certificates",
-    "kbd", "procps", "libpulse0", "debootstrap",
+    "kbd", "procps", "libpulse0", "debootstrap", "umockdev",
 )  # fmt: skip
 SIZE = "16G"  # sparse: only what is written takes room on the host
 SITE = "/opt/seatcheck/site-packages"  # the harness's Python packages in the VM

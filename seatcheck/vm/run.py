@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from .. import engine, marks, profile, reaper, reports, roles
+from .. import engine, marks, profile, reaper, recorder, reports, roles
 from ..config import SeatConfig
 from ..images import APPBASE, ImageBuilder, Progress
 from ..labels import new_run_id
@@ -268,8 +268,9 @@ def _host_verdicts(
                 entry["outcome"], entry["message"] = verdict["outcome"], verdict["message"]
                 failed |= verdict["outcome"] == "failed"
     shown = _login_on_display(run_dir / "vm-screen-after.png")
-    results.append(shown)
-    failed |= shown["outcome"] == "failed"
+    replayed = _replay_recording(run_dir / recorder.ARCHIVE)
+    results += [shown, replayed]
+    failed |= "failed" in (shown["outcome"], replayed["outcome"])
     reports.write_run(run_dir, facts, results, summary.get("leftovers") or [])
     return failed
 
@@ -299,6 +300,35 @@ def _watchdog_verdict(run_dir: Path, restored_s: str) -> list[str]:
         problems.append("expected the watchdog's record of an aborted run; found none")
     problems += [str(e["message"]) for e in (timed, shown) if e["outcome"] != "passed"]
     return problems
+
+
+def _replay_recording(archive: Path) -> dict[str, object]:
+    """The run's record of the VM (record-machine's archive, written inside), replayed here:
+    the doctor's verdict over it must be the machine's own, the vm profile."""
+    started = time.monotonic()
+    entry: dict[str, object] = {"test": "host::test_record_machine_replays_to_vm", "phase": "call"}
+    if not archive.exists():
+        outcome, message, evidence = (
+            "failed",
+            (f"expected the run's machine recording {archive.name}; found none"),
+            {},
+        )
+    else:
+        fit = recorder.replay(archive)
+        evidence = {"profile": fit.profile, "reasons": list(fit.reasons)}
+        ok = fit.profile == PROFILE
+        outcome = "passed" if ok else "failed"
+        message = (
+            ""
+            if ok
+            else (
+                f"expected the recorded VM to replay to the {PROFILE} profile; "
+                f"found {fit.describe()}"
+            )
+        )
+    entry.update(outcome=outcome, message=message, evidence=evidence,
+                 duration_s=round(time.monotonic() - started, 3))  # fmt: skip
+    return entry
 
 
 def _login_on_display(screen: Path) -> dict[str, object]:

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import pytest
 
-from seatcheck import drivers, roles
+from seatcheck import drivers, execs, machine, nvidia, roles
 from seatcheck.probes import chrome, glx, proc, vlc
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
@@ -49,7 +49,7 @@ def test_glx_direct_rendering_on_expected_renderer(
             f"expected OpenGL vendor {expect.vendor!r} {where}; found {info.vendor!r}"
         )
         if expect.vendor == "NVIDIA Corporation":
-            module = glx.nvidia_module_version()
+            module = machine.nvidia_module_version()
             assert module and info.version.endswith(module), (
                 f"expected the NVIDIA GL driver to match kernel module {module} {where}; "
                 f"found version {info.version!r}"
@@ -122,4 +122,25 @@ def test_glx_vlc_video_through_its_opengl_output(
         f"an OpenGL module); found vout {video.vout or 'none'!r}, OpenGL module "
         f"{video.opengl or 'none'!r}"
         + (f", errors: {'; '.join(video.errors)}" if video.errors else "")
+    )
+
+
+@pytest.mark.parametrize("role", SEAT_ROLES)
+def test_glx_nvidia_versions_agree(seat: Seat, role: str, record_property: Record) -> None:
+    """The kernel module, the GL driver and NVML report one NVIDIA version in the container."""
+    prof = seat.config.profile
+    if prof.match.vendor != "nvidia":
+        pytest.skip(f"the {prof.name} profile runs on no NVIDIA GPU: no NVIDIA driver to match")
+    container = container_of(seat, role)
+    module_text = execs.shell(container, "cat /proc/driver/nvidia/version", timeout=10).stdout
+    module = machine.nvidia_version_in(module_text)
+    info = glx.glxinfo(container, seat.config.seat_user)
+    smi = execs.shell(container, "nvidia-smi 2>&1", user=seat.config.seat_user, timeout=30)
+    record_property("nvidia", {"module": module_text.strip(), "glx_version": info.version,
+                               "nvidia_smi": smi.stdout[-2000:]})  # fmt: skip
+    assert module, f"expected /proc/driver/nvidia/version in the {role} container; found none"
+    problems = nvidia.disagreements(module, {"OpenGL version string": info.version}, smi.stdout)
+    assert not problems, (
+        f"expected NVIDIA {module} (the kernel module's version) from GL and nvidia-smi in the "
+        f"{role} container; found " + "; ".join(problems)
     )

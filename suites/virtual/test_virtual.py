@@ -5,8 +5,10 @@ from suites.checks.desktop import *  # noqa: F403
 from suites.checks.gids import *  # noqa: F403
 from suites.checks.glx import *  # noqa: F403
 from suites.checks.ipc import *  # noqa: F403
+from suites.checks.privilege import *  # noqa: F403
 from suites.checks.pulse import *  # noqa: F403
 from suites.checks.selinux import *  # noqa: F403
 from suites.checks.squid import *  # noqa: F403
 from suites.checks.teardown import *  # noqa: F403
 from suites.checks.x11 import *  # noqa: F403
+from suites.checks.xorg import *  # noqa: F403
