@@ -26,6 +26,7 @@ from . import cache, engine, roles
 from .cache import BuildRecord, CacheAccess
 from .config import BaseSource, SeatConfig
 from .errors import ImageError, SetupError
+from .probes import gids
 
 Progress = Callable[[str], None]
 BuildHook = Callable[[str, dict[str, Any]], None]
@@ -55,6 +56,21 @@ def verify_tarball(path: Path, expected: str) -> None:
         raise ImageError(
             f"base tarball {path}: SHA-256 mismatch: expected {expected.lower()}, found {found}"
         )
+
+
+DEVICE_GIDS_ENV = "SEATCHECK_DEVICE_GIDS"
+
+
+def device_group_args() -> dict[str, str]:
+    """The host's audio, video and render GIDs as build arguments: device nodes bound into a
+    container keep the host's numeric group, so the image's groups must have those numbers
+    (render is dynamic on Debian and Fedora alike; where the host has none, the image adds
+    none). Part of the recipe hash: another machine's GIDs build other images."""
+    pinned = os.environ.get(DEVICE_GIDS_ENV)
+    if pinned:  # the images were built elsewhere for this machine (seatcheck vm's disk)
+        return dict(json.loads(pinned))
+    found = gids.host_group_gids(("audio", "video", "render"))
+    return {f"{name.upper()}_GID": str(gid) for name, gid in found.items()}
 
 
 def recipe_hash(context: Path, args: dict[str, str]) -> str:
@@ -228,6 +244,7 @@ class ImageBuilder:
             "BASE": base,
             "SEAT_USER": self.config.seat_user,
             "SEAT_UID": str(self.config.seat_uid),
+            **device_group_args(),
         }
         wanted = recipe_hash(context, {**args, "base_id": base_id})
         tag = default_tag(role, self.tag_prefix)

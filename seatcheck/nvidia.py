@@ -3,8 +3,8 @@
 A GL or NVML library of another version than the loaded kernel module fails ("API mismatch",
 "Driver/library version mismatch"). The NVIDIA Container Toolkit's way is taken: the device
 nodes and the host's own libraries of that version (or the files its CDI spec lists) are bound
-into each container. Where the host has none, Debian's packaged driver is used only if it is
-that version; otherwise the run stops before start, naming the version it needs.
+into each container. Where the host has none, the run stops before start, naming the version
+it needs (and Debian's package, where that is the version: install it on the host).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ class UserSpace:
     source: str  # where it comes from, said in the run's facts
     files: tuple[str, ...] = ()  # host files bound in at the same path
     devices: tuple[str, ...] = ()  # /dev/nvidia*
-    package: str = ""  # the Debian package to install through the cache, where that is the way
 
     def describe(self) -> str:
         return f"NVIDIA user-space {self.version} from {self.source}"
@@ -110,8 +109,8 @@ def upstream_version(debian_version: str) -> str:
 
 def user_space_for(prof: Profile, module: str | None = None) -> UserSpace:
     """Where the seat's NVIDIA user-space of the module's version comes from: the host's CDI
-    spec, the host's libraries, or Debian's package of that very version. Raises
-    HardwareMismatch, naming the version needed and what was found, where none has it."""
+    spec or the host's libraries. Raises HardwareMismatch, naming the version needed and
+    what was found (Debian's offer among it), where neither has it."""
     from .machine import nvidia_module_version
 
     version = module if module is not None else nvidia_module_version()
@@ -129,8 +128,13 @@ def user_space_for(prof: Profile, module: str | None = None) -> UserSpace:
         return UserSpace(version, "the host's libraries", tuple(files), nodes)
     candidate = debian_candidate()
     if candidate and upstream_version(candidate) == version:
-        return UserSpace(version, f"Debian's nvidia-driver {candidate}", (), nodes,
-                         package=f"nvidia-driver={candidate}")  # fmt: skip
+        # The recipe installs the driver in the seat at run time through the package cache;
+        # seatcheck does not do that yet, so it says what would make the host provide it.
+        raise HardwareMismatch(
+            f"profile {prof.name} needs NVIDIA user-space {version} (the kernel module's "
+            f"version); the host has none, and Debian's nvidia-driver {candidate} is that "
+            "version: install it on the host (or generate a CDI spec with nvidia-ctk)"
+        )
     offered = f"Debian offers {upstream_version(candidate)}" if candidate else (
         "Debian's package lists offer no nvidia-driver")  # fmt: skip
     raise HardwareMismatch(

@@ -71,6 +71,7 @@ class Profile:
     xorg: XorgExpectation = field(default_factory=XorgExpectation)
     match: Match = field(default_factory=Match)
     gpu: Gpu | None = None  # the GPU found for a vendor profile (bind)
+    offload_gpu: Gpu | None = None  # a hybrid machine's other GPU, for PRIME render offload
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -238,7 +239,7 @@ def bind(prof: Profile, machine: Machine, pci_address: str = "") -> Profile:
         return prof
     vendor = VENDOR_NAMES[want.vendor]
     drivers = want.drivers or VENDOR_DRIVERS[want.vendor]
-    needed = f"an {vendor} GPU" if vendor[0] in "AEIOU" else f"a {vendor} GPU"
+    needed = f"an {vendor} GPU"  # an Intel, an AMD, an NVIDIA
     needed += f" on {' or '.join(drivers)}"
     if pci_address:
         needed += f" at {pci_address}"
@@ -254,11 +255,19 @@ def bind(prof: Profile, machine: Machine, pci_address: str = "") -> Profile:
         )
     fit.sort(key=preference)
     gpu = fit[0]
+    # A hybrid machine: the other GPU on its vendor's driver, reached by render offload.
+    others = sorted(
+        (g for g in machine.gpus
+         if g != gpu and g.render and g.driver in VENDOR_DRIVERS.get(g.vendor, ())),
+        key=preference,
+    )  # fmt: skip
+    offload = others[0] if others else None
     sound = ("/dev/snd",) if machine.sound_nodes else ()
     return replace(
         prof,
         gpu=gpu,
-        gpu_devices=tuple(n for n in (gpu.card, gpu.render) if n),
+        offload_gpu=offload,
+        gpu_devices=tuple(n for n in (gpu.card, gpu.render, offload and offload.render) if n),
         sound_devices=sound,
         sink="hardware" if sound else "null",
     )

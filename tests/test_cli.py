@@ -32,6 +32,18 @@ def labelled(client: DockerClient) -> list[str]:
     ("args", "code", "message"),
     [
         (["run", "nosuch"], 2, "unknown profile 'nosuch'"),
+        # this machine has no GPU: a vendor profile stops before the engine is even asked
+        (
+            ["run", "intel"],
+            2,
+            "profile intel needs an Intel GPU on i915 or xe with a DRM card "
+            "node; found no GPU (no DRM device in sysfs)",
+        ),
+        (
+            ["run", "nvidia", "--gpu", "0000:01:00.0"],
+            2,
+            "needs an NVIDIA GPU on nvidia at 0000:01:00.0",
+        ),
         (["run", "virtual", "--image", "firefox=x"], 2, "unknown role 'firefox'"),
         (["run", "virtual", "--image", "gnome"], 2, "is not ROLE=IMAGE"),
         (
@@ -79,3 +91,25 @@ def test_doctor_reports_the_host(client: DockerClient) -> None:
     assert facts["vts"] == len(list(Path("/dev").glob("tty[0-9]*")))
     assert facts["profile_fits"] in facts["profiles_shipped"] or facts["gpus"]
     assert "SYS_ADMIN" in facts["grantable_capabilities"]
+
+
+def test_doctor_says_which_profile_fits_and_why() -> None:
+    proc = seatcheck("doctor", "--json")
+    facts = json.loads(proc.stdout)
+    assert facts["profile_fits"] == "virtual"  # no GPU here
+    assert facts["profile_fits_because"][0].startswith("no GPU with its vendor's driver")
+    assert facts["free_vt"].startswith("tty") and facts["free_vt"] != "tty1"
+
+
+def test_plain_pytest_without_engine_stops_with_one_line() -> None:
+    """Under plain pytest, a run with no engine ends before anything starts: one line and
+    exit status 3, as `seatcheck run` gives it, not one error per check."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(ROOT / "suites/virtual")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock"),
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stdout[-1500:]
+    lines = [line for line in proc.stdout.splitlines() if "seatcheck:" in line]
+    assert len(lines) == 1 and "no container engine answers" in lines[0], proc.stdout[-1500:]
+    assert " error" not in proc.stdout.splitlines()[-1]

@@ -135,11 +135,15 @@ def _recorded_machine(recorded: str) -> machine.Machine:
 def test_profiles_bind_the_recorded_gpu_and_its_nodes() -> None:
     intel = profile.bind(profile.find("intel"), _recorded_machine("hybrid-intel-nvidia-p52-laptop"))
     assert intel.gpu and intel.gpu.pci_address == "0000:00:02.0"
-    assert intel.gpu_devices == ("/dev/dri/card0", "/dev/dri/renderD128")
+    assert intel.gpu_devices[:2] == ("/dev/dri/card0", "/dev/dri/renderD128")
     other = profile.bind(
         profile.find("nvidia"), _recorded_machine("hybrid-intel-nvidia-p52-laptop")
     )
-    assert other.gpu_devices == ("/dev/dri/card1", "/dev/dri/renderD129")
+    assert other.gpu_devices == ("/dev/dri/card1", "/dev/dri/renderD129", "/dev/dri/renderD128")
+    # each side of the hybrid can offload GL to the other's render node
+    assert intel.offload_gpu and intel.offload_gpu.vendor == "nvidia"
+    assert intel.gpu_devices[-1] == "/dev/dri/renderD129"
+    assert other.offload_gpu and other.offload_gpu.vendor == "intel"
 
 
 # -- each vendor's expectations over its recorded GL and X log -------------------------------

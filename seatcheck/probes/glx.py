@@ -61,11 +61,19 @@ def parse_glxinfo(text: str) -> GlxInfo:
     )
 
 
-def glxinfo(container: Container, user: str) -> GlxInfo:
-    result = execs.run(container, ["glxinfo", "-B"], user=user, environment=DISPLAY_ENV)
+def glxinfo(container: Container, user: str, env: dict[str, str] | None = None) -> GlxInfo:
+    environment = {**DISPLAY_ENV, **(env or {})}
+    result = execs.run(container, ["glxinfo", "-B"], user=user, environment=environment)
     if not result.ok:
         raise ValueError(f"glxinfo failed in {container.name}: {result.describe()}")
     return parse_glxinfo(result.stdout)
+
+
+# How a GL client asks for the other GPU of a hybrid machine (PRIME render offload).
+OFFLOAD_ENV = {
+    "nvidia": {"__NV_PRIME_RENDER_OFFLOAD": "1", "__GLX_VENDOR_LIBRARY_NAME": "nvidia"},
+    "mesa": {"DRI_PRIME": "1"},  # Intel, AMD: Mesa picks the non-default GPU
+}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from PIL import Image
 
 from .. import engine, marks, profile, reaper, recorder, reports, roles
 from ..config import SeatConfig
-from ..images import APPBASE, ImageBuilder, Progress
+from ..images import APPBASE, ImageBuilder, Progress, device_group_args
 from ..labels import new_run_id
 from . import sound
 from .disk import SITE, build, copy_checkout
@@ -39,6 +39,9 @@ PROFILE = "vm"
 JOB_HEAD = """set -u
 export PYTHONPATH={site}:/job/seatcheck:/job/seatcheck/tests SEATCHECK_MARKS=/dev/ttyS0
 export SEATCHECK_TIME_SCALE={scale}
+# The images in the VM's engine were built on the host with these device GIDs; the VM's own
+# render group (dynamic) owns no node there (its udev rule gives render nodes to video).
+export SEATCHECK_DEVICE_GIDS='{gids}'
 cd /job/seatcheck
 up() {{ cut -d' ' -f1 /proc/uptime; }}
 echo "seatcheck-vm: job-start $(up)" > /dev/ttyS0
@@ -166,7 +169,10 @@ def run_vm(
     vm = Vm(disk, run_dir, session=first)
     facts: dict[str, object] = {"disk": disk.recipe, "disk_s": round(time.monotonic() - started)}
     scale = TCG_TIME_SCALE if vm.choose_accel() == "tcg" else 1
-    job = JOB_HEAD.format(site=SITE, scale=scale, timeout=int(RUN_TIMEOUT), profile=PROFILE)
+    job = JOB_HEAD.format(
+        site=SITE, scale=scale, timeout=int(RUN_TIMEOUT), profile=PROFILE,
+        gids=json.dumps(device_group_args()),
+    )  # fmt: skip
     job += "".join(
         f"kill_one {r.run_id}\n"
         if r.killed

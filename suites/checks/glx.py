@@ -9,6 +9,7 @@ from dataclasses import asdict
 import pytest
 
 from seatcheck import drivers, execs, machine, nvidia, roles
+from seatcheck import profile as profile_module
 from seatcheck.probes import chrome, glx, proc, vlc
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
@@ -143,4 +144,28 @@ def test_glx_nvidia_versions_agree(seat: Seat, role: str, record_property: Recor
     assert not problems, (
         f"expected NVIDIA {module} (the kernel module's version) from GL and nvidia-smi in the "
         f"{role} container; found " + "; ".join(problems)
+    )
+
+
+def test_glx_prime_offload_renders_on_the_other_gpu(seat: Seat, record_property: Record) -> None:
+    """On a hybrid machine an app's GL sent to the other GPU (PRIME render offload) renders
+    there: its renderer is the other vendor's, not the seat's own GPU's."""
+    prof = seat.config.profile
+    other = prof.offload_gpu
+    if other is None:
+        pytest.skip(f"the {prof.name} profile's machine has no second GPU to offload GL to")
+    env = glx.OFFLOAD_ENV["nvidia" if other.vendor == "nvidia" else "mesa"]
+    container = app_of(seat, "shell")
+    own = glx.glxinfo(container, seat.config.seat_user)
+    offloaded = glx.glxinfo(container, seat.config.seat_user, env)
+    evidence = {"gpu": asdict(other), "env": env, "own": own.renderer}
+    record_property("prime_offload", {**evidence, "offloaded": offloaded.renderer})
+    wanted = profile_module.find(other.vendor).glx
+    where = f"for GL offloaded ({' '.join(env)}) to {other.describe()}"
+    problem = renderer_problem(
+        offloaded.renderer, wanted.renderers, wanted.forbidden_renderers, where
+    )
+    assert not problem and offloaded.renderer != own.renderer, problem or (
+        f"expected GL offloaded to {other.describe()} to render there; found the seat's own "
+        f"renderer {own.renderer!r}"
     )
