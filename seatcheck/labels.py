@@ -98,7 +98,8 @@ def anonymous_volumes(client: DockerClient, session: str) -> dict[str, str]:
 
 
 def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -> list[str]:
-    """Remove a session's containers, networks and volumes (the kept volumes excepted)."""
+    """Remove a session's containers, snapshot images, networks and volumes (those marked
+    to be kept excepted)."""
     flt = session_filter(session)
     failed = remove_containers(client, session, stop_timeout)
     for net in client.networks.list(filters=flt):
@@ -108,6 +109,15 @@ def remove_session(client: DockerClient, session: str, stop_timeout: int = 10) -
             pass
         except docker.errors.DockerException as exc:
             failed.append(f"network {net.name}: {exc}")
+    for image in client.images.list(filters=flt):  # snapshots made during the run
+        if (image.labels or {}).get(KEEP) == "true":
+            continue
+        try:
+            client.images.remove(str(image.id), force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            failed.append(f"image {image.short_id}: {exc}")
     for vol in client.volumes.list(filters=flt):
         if kept_volume(vol):
             continue
@@ -126,6 +136,8 @@ def leftovers(client: DockerClient, session: str) -> list[str]:
     found = [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
     found += [f"network {n.name}" for n in client.networks.list(filters=flt)]
     found += [f"volume {v.name}" for v in client.volumes.list(filters=flt) if not kept_volume(v)]
+    found += [f"image {i.short_id}" for i in client.images.list(filters=flt)
+              if (i.labels or {}).get(KEEP) != "true"]  # fmt: skip
     return found
 
 

@@ -19,6 +19,7 @@ import pytest
 from . import engine, host, machine, nvidia, profile, reaper, recorder, reports
 from .config import BaseSource, SeatConfig
 from .errors import EngineUnavailable, HardwareMismatch, SeatcheckError, SetupError
+from .probes import leaks
 from .profile import Profile
 from .roles import IMAGE_ROLES, parse_image_overrides
 from .topology import Seat, SeatHooks, TeardownReport
@@ -93,6 +94,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--seatcheck-gpu", default=None, metavar="PCI-ADDRESS",
         help="the GPU a vendor profile runs on, by PCI address (default: the boot VGA one of "
         "the profile's vendor), on a machine with several",
+    )  # fmt: skip
+    group.addoption(
+        "--seatcheck-keep-snapshots", action="store_true",
+        help="keep the images the snapshot checks commit (default: removed at teardown)",
     )  # fmt: skip
     group.addoption("--seatcheck-run-id", default=None, help="the run id (default: new)")
     group.addoption(
@@ -306,9 +311,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except Exception as exc:  # the report is still written, saying why there is none
         seat.facts["machine_recording"] = f"none: {exc}"
     reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
+    if seat.secrets_made is not None:  # the report as written, and every log beside it
+        verdict = _secret_in_reports(run_dir, seat.secrets_made.token)
+        state.results.append(verdict)
+        reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
+        if verdict["outcome"] == "failed":
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     reports.write_index(seat.config.reports_dir)
     if state.leftovers:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _secret_in_reports(run_dir: Path, token: bytes) -> dict[str, Any]:
+    """The secrets check that can only run once the report is written: the run's secret in
+    none of the files the run wrote (report, results, facts, JUnit, logs, screenshots)."""
+    scan = leaks.Scan()
+    leaks.scan_tree(run_dir, token, scan, "the run's reports")
+    message = "" if not scan.found else (
+        f"expected the run's secret in no report or log of the run ({scan.files} files "
+        f"scanned after the report was written); found it in {'; '.join(scan.found[:5])}"
+    )  # fmt: skip
+    return {
+        "test": "post::test_secrets_not_in_reports_or_logs", "phase": "call",
+        "outcome": "failed" if scan.found else "passed", "message": message, "duration_s": 0.0,
+        "evidence": {"files_scanned": scan.files, "bytes_read": scan.bytes_read},
+    }  # fmt: skip
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

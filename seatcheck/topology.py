@@ -25,6 +25,7 @@ from docker.models.networks import Network
 from docker.models.volumes import Volume
 
 from . import cache, capabilities, console, execs, nvidia, reaper, roles
+from . import secrets as secrets_mod
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
 from .drivers import cleanup
@@ -105,6 +106,7 @@ class Seat:
         self._containers: dict[str, Container] = {}
         self._failed: dict[str, SetupError] = {}
         self._user_space: nvidia.UserSpace | None = None
+        self._secrets: secrets_mod.SecretSet | None = None
         self._caps_unknown_to_engine: list[str] = []
         self._watchdog: reaper.Watchdog | None = None
         self._console_lock = threading.Lock()
@@ -427,7 +429,20 @@ class Seat:
         session, put the console back (text mode, keyboard mode, then the active VT)."""
         with self.timeline.phase("teardown", "teardown"):
             self.teardown_report = tear_down(self)
+            if self._secrets is not None:  # bound in at run time, gone with the seat
+                secrets_mod.remove(self._secrets)
         return self.teardown_report
+
+    @property
+    def secrets_made(self) -> secrets_mod.SecretSet | None:
+        """This run's secrets where any were made (their token outlives their removal)."""
+        return self._secrets
+
+    def secrets(self) -> secrets_mod.SecretSet:
+        """This run's secrets (made fresh on first use), bound read-only into the shell app."""
+        if self._secrets is None:
+            self._secrets = secrets_mod.make(self.session, self.config.seat_uid)
+        return self._secrets
 
 
 __all__ = [

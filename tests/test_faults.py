@@ -285,6 +285,63 @@ FAULTS = [
         r"--privileged shows them; found /sys/firmware masked by a tmpfs ",
     ),
     Fault(
+        "secrets-copied-into-layer",
+        plugin="secret_copied",
+        failing=("test_secrets_in_no_layer_environment_or_image",),
+        message=r"expected the run's secret in no image, writable layer, environment or labels "
+        r"\(\d+ places, \d+ files scanned\); found it in \S+-shell's writable layer: "
+        r"home/seat/\.secrets-copy/",
+    ),
+    Fault(
+        "secrets-bound-writable",
+        plugin="secret_bound_writable",
+        failing=("test_secrets_bound_read_only_for_the_seat_user",),
+        message=r"expected /home/seat/\.secrets read-only in the shell app \(even for root\); "
+        r"found the write allowed",
+    ),
+    Fault(
+        "secrets-noted-in-facts",
+        plugin="secret_in_facts",
+        failing=("post::test_secrets_not_in_reports_or_logs",),
+        message=r"expected the run's secret in no report or log of the run \(\d+ files scanned "
+        r"after the report was written\); found it in the run's reports: (facts\.json|report)",
+    ),
+    Fault(
+        "freeze-app-holds-x-grab",
+        images={
+            "vlc": "RUN apt-get update && apt-get install -y --no-install-recommends "
+            "python3 && rm -rf /var/lib/apt/lists/*"
+        },
+        plugin="freeze_x_grab",
+        failing=("test_freeze_others_go_on",),
+        message=r"expected the X server to answer within 5s while vlc is frozen; found ",
+    ),
+    Fault(
+        "snapshot-keeps-stale-profile-lock",
+        images={"chrome": "RUN rm /etc/chromium.d/seatcheck-stale-locks"},
+        failing=("test_snapshot_chrome_starts_chromium_on_the_carried_profile",),
+        message=r"expected the window 'seatcheck-chrome-\w+' drawn by chromium in the snapshot "
+        r"\(host \w+\); found it drawn by host \w+ \(chromium there said: ",
+        tolerate=("test_snapshot_chrome_joins_the_seat",),
+        why="the snapshot's chromium never runs, so it has no stream to join the seat with",
+    ),
+    Fault(
+        "snapshot-home-in-a-volume",
+        images={"chrome": "VOLUME /home/seat"},
+        failing=("test_snapshot_chrome_carries_its_state",),
+        message=r"expected the snapshot to hold ~/seatcheck-state = \w+ written in the live "
+        r"chrome container; found ",
+    ),
+    Fault(
+        "snapshot-private-ipc",
+        plugin="snapshot_private_ipc",
+        failing=("test_snapshot_chrome_joins_the_seat",),
+        tolerate=("test_snapshot_chrome_starts_chromium_on_the_carried_profile",),
+        why="chromium draws through MIT-SHM, which needs the X server's IPC namespace",
+        message=r"expected the snapshot's container in the X server's IPC namespace "
+        r"ipc:\[\d+\]; found ipc:\[\d+\]",
+    ),
+    Fault(
         "selinux-private-volume-label",
         plugin="selinux_private_label",
         failing=tuple(

@@ -28,10 +28,14 @@ class ChromeDriver(AppDriver):
     colour = (40, 90, 200)
     stream_binary = "chromium"
 
-    def _chromium(self, title: str, page: str, *extra: str) -> tuple[str, ...]:
+    def profile_dir(self, title: str) -> str:
+        """The chromium profile (user data dir) a launch titled ``title`` uses."""
+        return f"/home/{self.user}/.cache/seatcheck-chromium-{title}"
+
+    def _chromium(self, title: str, page: str, *extra: str, profile: str = "") -> tuple[str, ...]:
         return (
             "chromium",
-            f"--user-data-dir=/home/{self.user}/.cache/seatcheck-chromium-{title}",
+            f"--user-data-dir={profile or self.profile_dir(title)}",
             "--no-first-run",
             "--disable-background-networking",
             "--disable-component-update",
@@ -47,8 +51,12 @@ class ChromeDriver(AppDriver):
         page = f"<title>{title}</title><body style='background:#fff'>"
         return self.start(title, self._chromium(title, page))
 
-    def present(self) -> Presentation:
-        colour = self.colour
+    def present(
+        self, colour: tuple[int, int, int] | None = None, profile: str = ""
+    ) -> Presentation:
+        """The colour page with its tone; ``profile``: on an existing chromium profile (a
+        snapshot's), else a new one."""
+        colour = colour or self.colour
         title = unique_title(self.role)
         r, g, b = colour
         page = PAGE.format(title=title, r=r, g=g, b=b, freq=self.frequency)
@@ -57,6 +65,7 @@ class ChromeDriver(AppDriver):
             "--ignore-gpu-blocklist",
             "--autoplay-policy=no-user-gesture-required",
             f"--remote-debugging-port={DEBUG_PORT}",
+            profile=profile,
         )  # fmt: skip
         launch = self.start(title, command)
         return Presentation(self.role, title, colour, self.frequency, self.stream_binary, (launch,))

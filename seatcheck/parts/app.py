@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from docker.models.containers import Container
 
-from .. import cache, execs
+from .. import cache, execs, roles
 from .base import FileEntry, Part, tar, wait_ready
 from .gnome import DISPLAY, PulseRuntime
 
@@ -27,7 +27,7 @@ class AppPart(Part):
         seat, role = self.seat, self.role
         pulse = seat.pulse
         container = seat.create(role, **self.create_args(), command=["sleep", "infinity"])
-        container.put_archive("/", self._overlay(pulse))
+        container.put_archive("/", self.overlay(pulse))
         container.start()
         wait_ready(role, container, lambda: container.status == "running", 30, "it to run")
         return container
@@ -40,13 +40,22 @@ class AppPart(Part):
             "image": seat.image(self.role),
             "ipc_mode": f"container:{gnome.id}",
             "network": seat.network().name,
-            "volumes": {**seat.driver_volumes(), **seat.tmp_mount()},
+            "volumes": {**seat.driver_volumes(), **self._secret_volume(), **seat.tmp_mount()},
             "environment": {"DISPLAY": DISPLAY, "http_proxy": cache.RUNTIME_PROXY},
             **seat.device_args(),
             **seat.privilege_args(),
         }
 
-    def _overlay(self, pulse: PulseRuntime) -> bytes:
+    def _secret_volume(self) -> dict[str, dict[str, str]]:
+        # As the recipe: keys and configs with secrets are bound in at run time, read-only,
+        # never copied into an image (the shell app is where the seat user works with them).
+        if self.role != roles.SHELL:
+            return {}
+        found = self.seat.secrets()
+        return {str(found.folder): {"bind": found.mount_point(self.seat.config.seat_user),
+                                    "mode": "ro"}}  # fmt: skip
+
+    def overlay(self, pulse: PulseRuntime) -> bytes:
         # As the recipe: the gnome container's machine-id, and the pulse runtime link.
         user, uid = self.seat.config.seat_user, self.seat.config.seat_uid
         pulse_dir = f"home/{user}/.config/pulse"

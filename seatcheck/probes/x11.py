@@ -13,6 +13,7 @@ import os
 import socket
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,9 +29,39 @@ from ..errors import ProbeError
 _seam_lock = threading.Lock()
 
 
+# An X11 connection setup, little-endian, protocol 11.0, no authorisation (X11 protocol, ch. 8).
+SETUP_REQUEST = b"l\x00\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+
+def answer_time(socket_path: Path, timeout: float) -> float:
+    """Seconds the X server took to answer a connection setup (with any status: success,
+    failure or a request to authenticate); raises TimeoutError where it gave none within
+    ``timeout`` (a server grabbed by a frozen client answers nobody)."""
+    started = time.monotonic()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(socket_path))
+        sock.sendall(SETUP_REQUEST)
+        try:
+            first = sock.recv(8)
+        except TimeoutError:
+            raise TimeoutError(
+                f"the X server at {socket_path} gave no answer to a connection setup within "
+                f"{timeout:.0f}s"
+            ) from None
+    if not first:
+        raise ConnectionError(f"the X server at {socket_path} closed the connection at setup")
+    return time.monotonic() - started
+
+
 @contextmanager
 def display_at(socket_path: Path, timeout: float = 10.0) -> Iterator[display.Display]:
-    """An Xlib Display connected to the X server listening at ``socket_path``."""
+    """An Xlib Display connected to the X server listening at ``socket_path``.
+
+    python-xlib waits for replies in ``select`` with no timeout, so a socket timeout alone
+    would not end a wait on a server that answers nobody: the server must first answer a
+    connection setup of our own within ``timeout``."""
+    answer_time(socket_path, timeout)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)  # every later read and write on this connection has a deadline
     try:
@@ -94,6 +125,7 @@ class WindowInfo:
     height: int
     viewable: bool
     managed: bool  # listed in the window manager's _NET_CLIENT_LIST
+    client_machine: str = ""  # WM_CLIENT_MACHINE: the host name of the client that made it
 
 
 def _client_list(dpy: display.Display) -> set[int]:
@@ -129,6 +161,9 @@ def window_tree(dpy: display.Display) -> list[WindowInfo]:
                         height=int(geo.height),
                         viewable=attrs.map_state == X.IsViewable,
                         managed=int(win.id) in managed,
+                        client_machine=str(
+                            win.get_full_text_property(dpy.intern_atom("WM_CLIENT_MACHINE")) or ""
+                        ),
                     )
                 )
         except error.XError:  # windows come and go while we walk

@@ -121,6 +121,25 @@ def cached(recipe: str) -> VmDisk | None:
     return disk if (folder / "complete").exists() else None
 
 
+KEEP_DISKS = 2  # each is about 4 GB: the newest two stay (a branch and main, say)
+
+
+def prune(keep: int, stale_s: float = 3600) -> list[Path]:
+    """Remove all but the newest ``keep`` complete disks, and unfinished ones older than
+    ``stale_s`` (a build that died); a running VM keeps its open file until it ends."""
+    folders = [f for f in vm_dir().iterdir() if f.is_dir() and f.name != "running"]
+    complete = sorted(
+        (f for f in folders if (f / "complete").exists()),
+        key=lambda f: (f / "complete").stat().st_mtime, reverse=True,
+    )  # fmt: skip
+    unfinished = [f for f in folders if f not in complete
+                  and time.time() - f.stat().st_mtime > stale_s]  # fmt: skip
+    removed = complete[keep:] + unfinished
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
 def build(client: DockerClient, images: list[str], progress: Progress) -> VmDisk:
     """The VM disk for these images: cached, or made now."""
     ids = {ref: str(client.images.get(ref).id) for ref in images}
@@ -152,6 +171,8 @@ def build(client: DockerClient, images: list[str], progress: Progress) -> VmDisk
         )  # fmt: skip
     (folder / "complete").write_text(json.dumps({"images": ids}, indent=1))
     progress(f"[vm] disk {recipe} made in {time.monotonic() - started:.0f} s")
+    for old in prune(keep=KEEP_DISKS):
+        progress(f"[vm] removed the older disk {old.name}")
     found = cached(recipe)
     assert found is not None
     return found

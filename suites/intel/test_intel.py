@@ -7,8 +7,13 @@ from suites.checks.glx import *  # noqa: F403
 from suites.checks.ipc import *  # noqa: F403
 from suites.checks.privilege import *  # noqa: F403
 from suites.checks.pulse import *  # noqa: F403
+from suites.checks.secrets import *  # noqa: F403
 from suites.checks.selinux import *  # noqa: F403
+from suites.checks.snapshot import *  # noqa: F403
 from suites.checks.squid import *  # noqa: F403
 from suites.checks.teardown import *  # noqa: F403
 from suites.checks.x11 import *  # noqa: F403
 from suites.checks.xorg import *  # noqa: F403
+
+# Last before teardown: an app is paused while these run.
+from suites.checks.freeze import *  # noqa: F403  # isort: skip

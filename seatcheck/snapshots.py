@@ -1,0 +1,51 @@
+"""Snapshots (the recipe's workflow): a running app container committed to an image, and a
+container started from that image that joins the seat like the original.
+
+The image carries the run's labels (a commit keeps the container's), so teardown removes it
+unless the run keeps snapshots (``--seatcheck-keep-snapshots``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from docker.models.containers import Container
+from docker.models.images import Image
+
+from .labels import KEEP
+from .parts.app import AppPart
+from .parts.base import wait_ready
+
+if TYPE_CHECKING:
+    from .topology import Seat
+
+REPOSITORY = "seatcheck-snapshot"
+
+
+def commit(seat: Seat, container: Container, role: str, keep: bool = False) -> Image:
+    """The running container as an image (the engine pauses it for the commit)."""
+    labels = dict(container.labels)
+    if keep:
+        labels[KEEP] = "true"
+    return container.commit(
+        repository=f"{REPOSITORY}/{role}", tag=seat.session, conf={"Labels": labels},
+        message=f"seatcheck snapshot of {container.name}",
+    )  # fmt: skip
+
+
+def start_from(seat: Seat, role: str, image: Image) -> Container:
+    """A container of ``image`` joined to the seat as ``role``'s app is (gnome's IPC
+    namespace, the shared /tmp, the seat network, its devices), under the role
+    ``<role>-snapshot``. (Chromium's profile lock carried in the snapshot names the original's
+    host: the chrome image's /etc/chromium.d/seatcheck-stale-locks clears it.)"""
+    part = AppPart(seat, role)
+    args = {**part.create_args(), "image": image.id}
+    snap_role = f"{role}-snapshot"
+    container = seat.create(
+        snap_role, remember=False, name=seat.name_of(snap_role), command=["sleep", "infinity"],
+        **args,
+    )  # fmt: skip
+    container.put_archive("/", part.overlay(seat.pulse))
+    container.start()
+    wait_ready(snap_role, container, lambda: container.status == "running", 30, "it to run")
+    return container

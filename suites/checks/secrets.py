@@ -1,0 +1,86 @@
+"""Secrets bound in, never baked: the run's fresh secrets (a key and a config with an API
+token) are bound read-only into the shell app; the seat user reads them with their modes, and
+their bytes are in no image built during the run, no container's writable layer, environment or
+labels (and, scanned after the report is written, in no report or log: the plugin's job)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+
+from seatcheck import execs, labels, roles
+from seatcheck.probes import leaks
+from seatcheck.topology import Seat
+
+from .common import Record, app_of
+
+
+def test_secrets_bound_read_only_for_the_seat_user(seat: Seat, record_property: Record) -> None:
+    shell = app_of(seat, roles.SHELL)
+    found = seat.secrets()
+    user = seat.config.seat_user
+    where = found.mount_point(user)
+    listing = execs.check(
+        shell, ["sh", "-c", f'cd {where} && for f in *; do echo "$f $(stat -c %a "$f") '
+                            f'$(sha256sum < "$f" | cut -d" " -f1)"; done'],
+        user=user, timeout=15,
+    )  # fmt: skip
+    inside = {n: (m, h) for n, m, h in (line.split() for line in listing.stdout.splitlines())}
+    wanted = {
+        name: (f"{mode:o}", hashlib.sha256((found.folder / name).read_bytes()).hexdigest())
+        for name, mode in found.modes.items()
+    }
+    record_property("secrets", {"mount": where, "inside": inside, "files": sorted(wanted)})
+    assert inside == wanted, (
+        f"expected the seat user to read {sorted(wanted)} at {where} with modes "
+        f"{ {n: m for n, (m, _) in wanted.items()} } and the host's bytes; found {inside}"
+    )
+    write = execs.run(shell, ["touch", f"{where}/written"], user="root", timeout=10)
+    record_property("write_attempt", write.describe())
+    said = (write.stdout + write.stderr).strip()
+    assert not write.ok and "Read-only" in said, (
+        f"expected {where} read-only in the shell app (even for root); found "
+        + ("the write allowed" if write.ok else said)
+    )
+
+
+def test_secrets_in_no_layer_environment_or_image(seat: Seat, record_property: Record) -> None:
+    """Every container of the seat (its writable layer, environment, labels) and every image
+    made during the run (snapshots included) is scanned; images older than the secret are not
+    counted, they cannot hold it."""
+    found = seat.secrets()
+    scan = leaks.Scan()
+    containers = seat.client.containers.list(filters={"label": f"{labels.SESSION}={seat.session}"})
+    assert containers, f"expected the seat's containers to scan; found none of {seat.session}"
+    for container in containers:
+        leaks.scan_tree(leaks.writable_layer(container), found.token, scan,
+                        f"{container.name}'s writable layer")  # fmt: skip
+        scan.found += [f"{container.name}'s {where}" for where in
+                       leaks.config_holds(container, found.token)]  # fmt: skip
+        scan.places += 1
+    newer = [
+        image for image in seat.client.images.list()
+        if _created(image.attrs.get("Created", "")) >= found.made_at
+    ]  # fmt: skip
+    for image in newer:
+        for layer in leaks.image_layers(image)[:1]:  # its own layer: the ones below are older
+            leaks.scan_tree(layer, found.token, scan, f"image {image.short_id}'s layer")
+    made = [i.short_id for i in newer]
+    record_property("secret_scan", {**asdict(scan), "containers": len(containers),
+                                    "images_made_during_run": made})  # fmt: skip
+    assert scan.files, "expected files to scan in the seat's layers; found none"
+    assert not scan.found, (
+        f"expected the run's secret in no image, writable layer, environment or labels "
+        f"({scan.places} places, {scan.files} files scanned); found it in "
+        + "; ".join(scan.found[:5])
+    )
+
+
+def _created(stamp: str) -> float:
+    """The engine's RFC 3339 creation time as epoch seconds."""
+    from datetime import datetime
+
+    if not stamp:
+        return 0.0
+    head = stamp.split(".")[0].rstrip("Z")
+    return datetime.fromisoformat(head + "+00:00").timestamp()
