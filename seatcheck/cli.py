@@ -88,7 +88,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
         run_id = new_run_id()
         ns = argparse.Namespace(
             profile=args.profile, image=[f"{args.role}={image_id}"], run_id=run_id,
-            reports=args.reports, suites=None, tmp_volume=None, pytest_args=["-q"],
+            reports=args.reports, suites=None, tmp_volume=None, gpu=None, pytest_args=["-q"],
         )  # fmt: skip
         code = cmd_run(ns)
         return code, str(Path(args.reports) / run_id / "report.html")
