@@ -3,14 +3,17 @@
 A GL or NVML library of another version than the loaded kernel module fails ("API mismatch",
 "Driver/library version mismatch"). The NVIDIA Container Toolkit's way is taken: the device
 nodes and the host's own libraries of that version (or the files its CDI spec lists) are bound
-into each container. Where the host has none, the run stops before start, naming the version
-it needs (and Debian's package, where that is the version: install it on the host).
+into each container. Where the host has none but Debian's packages are that version, they are
+installed in each container at run time through the package cache (the recipe's way);
+otherwise the run stops before start, naming the version it needs and what was found.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,12 @@ LIB_DIRS = (
 )  # fmt: skip
 XORG_MODULES = (Path("/usr/lib/xorg/modules"), Path("/usr/lib64/xorg/modules"))
 CDI_DIRS = (Path("/etc/cdi"), Path("/var/run/cdi"))
+# Debian's NVIDIA packages live in non-free, with helpers in contrib (glx-alternative-nvidia).
+DEBIAN_SOURCE = "deb http://deb.debian.org/debian bookworm contrib non-free"
+APP_PACKAGES = (
+    "libglx-nvidia0", "libgl1-nvidia-glvnd-glx", "libegl-nvidia0", "libnvidia-ml1", "nvidia-smi",
+)  # fmt: skip
+GNOME_PACKAGES = ("xserver-xorg-video-nvidia", *APP_PACKAGES)  # and X's driver
 # The libraries GL, GLX, EGL and NVML clients load (the toolkit's "graphics" and "utility").
 LIBRARIES = (
     "libGLX_nvidia.so", "libEGL_nvidia.so", "libGLESv2_nvidia.so", "libnvidia-glcore.so",
@@ -38,6 +47,14 @@ class UserSpace:
     source: str  # where it comes from, said in the run's facts
     files: tuple[str, ...] = ()  # host files bound in at the same path
     devices: tuple[str, ...] = ()  # /dev/nvidia*
+    debian_version: str = ""  # where Debian's packages are installed at run time instead
+
+    def install(self, role: str) -> str:
+        """The run-time install for a role's container ("" where the host provides all)."""
+        if not self.debian_version:
+            return ""
+        packages = GNOME_PACKAGES if role == "gnome" else APP_PACKAGES
+        return install_script(self.debian_version, packages)
 
     def describe(self) -> str:
         return f"NVIDIA user-space {self.version} from {self.source}"
@@ -54,13 +71,16 @@ def host_files(version: str, lib_dirs: tuple[Path, ...] = LIB_DIRS,
     """The host's libraries of exactly ``version`` (and their .so.0/.so.1 names that point at
     them), and Xorg's nvidia_drv.so and libglxserver_nvidia.so of that version."""
     files: list[str] = []
-    for folder in lib_dirs:
-        for lib in LIBRARIES:
-            exact = folder / f"{lib}.{version}"
-            if exact.exists():
-                files.append(str(exact))
-                files += [str(p) for p in folder.glob(f"{lib}.[0-9]")
-                          if p.resolve() == exact.resolve()]  # fmt: skip
+    exact = {
+        lib: folder / f"{lib}.{version}"
+        for folder in lib_dirs for lib in LIBRARIES if (folder / f"{lib}.{version}").exists()
+    }  # fmt: skip
+    files += [str(p) for p in exact.values()]
+    # The names the loader looks for (libGLX_nvidia.so.0), wherever they point at that file:
+    # beside it, or in the main library folder through Debian's alternatives.
+    for lib, path in exact.items():
+        files += [str(link) for folder in lib_dirs for link in folder.glob(f"{lib}.[0-9]")
+                  if link.resolve() == path.resolve()]  # fmt: skip
     for folder in xorg_dirs:
         drv = folder / "drivers/nvidia_drv.so"
         glx = folder / f"extensions/libglxserver_nvidia.so.{version}"
@@ -90,16 +110,41 @@ def cdi_files(spec: Path) -> list[str]:
     return sorted(set(re.findall(r"hostPath:\s*\"?([^\s\"]+)", spec.read_text())))
 
 
-def debian_candidate() -> str:
-    """The version of NVIDIA's driver Debian would install (``apt-cache policy``), or ""."""
-    try:
-        out = subprocess.run(
-            ["apt-cache", "policy", "nvidia-driver"], capture_output=True, text=True, timeout=30
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
+def debian_candidate(timeout: float = 180) -> str:
+    """The version of NVIDIA's driver Debian's contrib and non-free would install, read from
+    Debian's own index in a scratch apt state (the host's sources are left alone), or ""."""
+    if not shutil.which("apt-get"):
         return ""
+    with tempfile.TemporaryDirectory(prefix="seatcheck-apt-") as tmp:
+        (Path(tmp) / "sources.list").write_text(DEBIAN_SOURCE + "\n")
+        for sub in ("lists/partial", "cache/archives/partial"):
+            (Path(tmp) / sub).mkdir(parents=True)
+        options = [
+            "-o", f"Dir::Etc::SourceList={tmp}/sources.list", "-o", "Dir::Etc::SourceParts=-",
+            "-o", f"Dir::State::Lists={tmp}/lists", "-o", f"Dir::Cache={tmp}/cache",
+        ]  # fmt: skip
+        try:
+            subprocess.run(["apt-get", *options, "update", "-q"], capture_output=True,
+                           timeout=timeout, check=True)  # fmt: skip
+            out = subprocess.run(
+                ["apt-cache", *options, "policy", "nvidia-driver"], capture_output=True,
+                text=True, timeout=60,
+            ).stdout  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return ""
     found = re.search(r"Candidate:\s*(\S+)", out)
     return "" if not found or found.group(1) == "(none)" else found.group(1)
+
+
+def install_script(debian_version: str, packages: tuple[str, ...]) -> str:
+    """The recipe's way: the driver's user-space installed in a container at run time, through
+    the seat's package cache (the container's apt proxy), pinned to the module's version."""
+    pins = " ".join(f"{p}={debian_version}" for p in packages)
+    return (
+        f"set -e; echo '{DEBIAN_SOURCE}' > /etc/apt/sources.list.d/seatcheck-nvidia.list; "
+        "apt-get update -q; DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+        f"--no-install-recommends {pins}"
+    )
 
 
 def upstream_version(debian_version: str) -> str:
@@ -109,8 +154,8 @@ def upstream_version(debian_version: str) -> str:
 
 def user_space_for(prof: Profile, module: str | None = None) -> UserSpace:
     """Where the seat's NVIDIA user-space of the module's version comes from: the host's CDI
-    spec or the host's libraries. Raises HardwareMismatch, naming the version needed and
-    what was found (Debian's offer among it), where neither has it."""
+    spec, the host's libraries, or Debian's packages of that very version. Raises
+    HardwareMismatch, naming the version needed and what was found, where none has it."""
     from .machine import nvidia_module_version
 
     version = module if module is not None else nvidia_module_version()
@@ -128,13 +173,9 @@ def user_space_for(prof: Profile, module: str | None = None) -> UserSpace:
         return UserSpace(version, "the host's libraries", tuple(files), nodes)
     candidate = debian_candidate()
     if candidate and upstream_version(candidate) == version:
-        # The recipe installs the driver in the seat at run time through the package cache;
-        # seatcheck does not do that yet, so it says what would make the host provide it.
-        raise HardwareMismatch(
-            f"profile {prof.name} needs NVIDIA user-space {version} (the kernel module's "
-            f"version); the host has none, and Debian's nvidia-driver {candidate} is that "
-            "version: install it on the host (or generate a CDI spec with nvidia-ctk)"
-        )
+        return UserSpace(version, f"Debian's packages {candidate}, installed in each container "
+                         "at run time through the package cache", (), nodes,
+                         debian_version=candidate)  # fmt: skip
     offered = f"Debian offers {upstream_version(candidate)}" if candidate else (
         "Debian's package lists offer no nvidia-driver")  # fmt: skip
     raise HardwareMismatch(

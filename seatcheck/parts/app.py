@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from docker.models.containers import Container
 
 from .. import cache, execs, roles
+from ..errors import SetupError
 from .base import FileEntry, Part, tar, wait_ready
 from .gnome import DISPLAY, PulseRuntime
 
@@ -30,6 +31,16 @@ class AppPart(Part):
         container.put_archive("/", self.overlay(pulse))
         container.start()
         wait_ready(role, container, lambda: container.status == "running", 30, "it to run")
+        user_space = seat.gpu_user_space()
+        script = user_space.install(role) if user_space else ""
+        if script and user_space:  # the recipe's way: the driver installed at run time
+            done = execs.run(container, ["sh", "-c", script], timeout=900)
+            if not done.ok:
+                raise SetupError(
+                    role,
+                    f"installing NVIDIA's user-space {user_space.version} through the package "
+                    f"cache failed: {done.describe()}",
+                )
         return container
 
     def create_args(self) -> dict[str, Any]:

@@ -51,6 +51,15 @@ class GnomePart(Part):
             return {str(UDEV_DB): {"bind": str(UDEV_DB), "mode": "ro"}}
         return {}
 
+    def _driver_install(self) -> list[FileEntry]:
+        """The run-time install of NVIDIA's user-space, where the seat needs one."""
+        user_space = self.seat.gpu_user_space()
+        script = user_space.install(roles.GNOME) if user_space else ""
+        if not script:
+            return []
+        body = f"#!/bin/sh\n{script}\n".encode()
+        return [FileEntry("etc/seatcheck/driver-install", body, mode=0o755)]
+
     def start(self) -> Container:
         seat = self.seat
         seat.squid()  # gnome reaches it as rpmcache on the seat network
@@ -87,15 +96,18 @@ class GnomePart(Part):
             **(device_args if devices else {}),
             **seat.privilege_args(),
         )
+        install = self._driver_install()
         container.put_archive(
             "/",
-            tar([FileEntry(cache.APT_PROXY_CONF, cache.apt_proxy_conf()), *self.display.files()]),
-        )
+            tar([FileEntry(cache.APT_PROXY_CONF, cache.apt_proxy_conf()), *self.display.files(),
+                 *install]),
+        )  # fmt: skip
         start(roles.GNOME, container)
         with seat.timeline.phase("gnome: X server's socket", "container"):
             wait_ready(
-                roles.GNOME, container, seat.x_socket.is_socket, 60, "the X socket", interval=0.1
-            )
+                roles.GNOME, container, seat.x_socket.is_socket, 60 + (900 if install else 0),
+                "the X socket", interval=0.1,
+            )  # fmt: skip
         with seat.timeline.phase("gnome: Shell owns and paints the screen", "container"):
             wait_ready(
                 roles.GNOME, container, self._shell_owns_screen, READY_TIMEOUT,
