@@ -24,7 +24,9 @@ VENDOR_DRIVERS = {
     "intel": ("i915", "xe"),
     "amd": ("amdgpu",),
     "nvidia": ("nvidia", "nouveau"),
-    "virtio": ("virtio_gpu",),
+    # virtio-pci is the transport; the GPU driver (virtio_gpu) is on its virtio child, which a
+    # recording of the DRM device's parents does not hold
+    "virtio": ("virtio_gpu", "virtio-pci"),
 }
 
 
@@ -93,6 +95,16 @@ def _driver_of(device: Path) -> str:
         return ""
 
 
+def _gpu_driver(device: Path) -> str:
+    """The device's bound driver; for a virtio transport, the driver of its virtio child (the
+    DRM device of virtio_gpu hangs off the PCI function, the driver off ``virtioN``)."""
+    driver = _driver_of(device)
+    if driver == "virtio-pci":
+        child = next((d for d in sorted(device.glob("virtio[0-9]*")) if _driver_of(d)), None)
+        return _driver_of(child) if child else driver
+    return driver
+
+
 def gpus(sys_root: Path = Path("/sys"), dev_root: Path = Path("/dev")) -> list[Gpu]:
     """Every DRM device by its parent (PCI) device, with its card and render nodes."""
     by_device: dict[Path, dict[str, str]] = {}
@@ -117,7 +129,7 @@ def gpus(sys_root: Path = Path("/sys"), dev_root: Path = Path("/dev")) -> list[G
                 pci_address=pci.name,
                 vendor_id=_read(pci / "vendor"),
                 device_id=_read(pci / "device"),
-                driver=_driver_of(parent),
+                driver=_gpu_driver(parent),
                 card=nodes.get("card", ""),
                 render=nodes.get("render", ""),
                 boot_vga=_read(pci / "boot_vga") == "1",

@@ -41,3 +41,11 @@ def test_record_and_replay_give_this_machines_verdict(tmp_path: Path) -> None:
     here = machine.fitting_profile(machine.discover())
     assert recorded["fit"] == here.describe()
     assert recorder.replay(archive).profile == here.profile
+
+
+def test_the_recorded_vm_replays_to_the_vm_profile() -> None:
+    """This project's own VM, recorded by record-machine inside it (a healthy `seatcheck vm`
+    run's machine.tar.gz): virtio_gpu's DRM card under the virtio-pci function, Intel HDA."""
+    fit = recorder.replay(DATA / "hw/seatcheck-vm/machine.tar.gz")
+    assert fit.profile == "vm", fit.describe()
+    assert fit.gpu is not None and fit.gpu.vendor_id == "0x1af4"
