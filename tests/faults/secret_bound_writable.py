@@ -1,10 +1,12 @@
-"""The secrets are bound into the shell app read-write instead of read-only."""
+"""Inside the shell app, the bound-in secrets are remounted read-write (the bind is no longer
+read-only: anything in the app may change them)."""
 
 from typing import Any
 
+from faults._helpers import seat_exec
 
-def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, Any]) -> None:
+
+def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        for bind in kwargs.get("volumes", {}).values():
-            if bind.get("bind", "").endswith("/.secrets"):
-                bind["mode"] = "rw"
+        where = seat.secrets().mount_point(seat.config.seat_user)
+        seat_exec(container, f"mount -o remount,bind,rw {where}")

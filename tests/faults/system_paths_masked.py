@@ -1,8 +1,11 @@
-"""The engine's masking of system paths is left on (no systempaths=unconfined) for one app."""
+"""Inside the shell app, /sys/firmware is masked again, as the engine masks it: a read-only
+tmpfs mounted over it (what a seat without systempaths=unconfined has)."""
 
 from typing import Any
 
+from faults._helpers import seat_exec
 
-def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, Any]) -> None:
-    if role == "shell" and "security_opt" in kwargs:
-        kwargs["security_opt"] = [o for o in kwargs["security_opt"] if "systempaths" not in o]
+
+def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
+    if role == "shell":
+        seat_exec(container, "mount -t tmpfs -o ro,size=0 tmpfs /sys/firmware")
