@@ -180,6 +180,16 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_setup_diagnostics(folder: Path, lines: int = 30) -> None:
+    """The end of what a part that did not come up left (its journal, X's log): in CI only
+    this output is kept, and a set-up that timed out in the VM is read from it."""
+    for name in ("journal", "xorg-log", "units"):
+        for saved in sorted(folder.glob(f"setup-*-{name}.txt")):
+            _say(f"  --- {saved.name} (last {lines} lines) ---")
+            for line in saved.read_text(errors="replace").splitlines()[-lines:]:
+                _say(f"  {line}")
+
+
 def cmd_vm(args: argparse.Namespace) -> int:
     """Boot the nested-virt VM and run the vm profile inside it (Xorg on a real VT)."""
     from .vm.run import run_vm
@@ -199,6 +209,8 @@ def cmd_vm(args: argparse.Namespace) -> int:
             # CI keeps only this output: what failed must be readable here, not only in the report
             for line in reports.failed_lines(Path(args.reports) / run.run_id / "results.json"):
                 _say(f"  {line}")
+        if run.problems or (run.fault is None and not run.killed and run.exit_status):
+            _say_setup_diagnostics(Path(args.reports) / run.run_id)
     _say(f"matrix: {reports.write_index(Path(args.reports))}")
     return done.exit_status
 

@@ -9,9 +9,12 @@ GNOME = "gnome"
 CHROME = "chrome"
 VLC = "vlc"
 SHELL = "shell"
+VPN = "vpn"  # the per-app VPN's parts: endpoint, client sidecar, test and canary servers
 
 APP_ROLES: tuple[str, ...] = (CHROME, VLC, SHELL)
-IMAGE_ROLES: tuple[str, ...] = (SQUID, GNOME, *APP_ROLES)
+# The images a seat user's desktop is made of (their groups must be the host's).
+SEAT_IMAGE_ROLES: tuple[str, ...] = (SQUID, GNOME, *APP_ROLES)
+IMAGE_ROLES: tuple[str, ...] = (*SEAT_IMAGE_ROLES, VPN)
 # Not images: the shared /tmp volume and the seat network.
 COMMON_TMP = "common_tmp"
 NETWORK = "network"

@@ -29,7 +29,7 @@ from . import secrets as secrets_mod
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
 from .drivers import cleanup
-from .errors import SetupError
+from .errors import ProbeError, SetupError
 from .images import ImageBuilder, Progress
 from .labels import SESSION, labels, leftovers, remove_session
 from .parts.app import AppPart
@@ -267,9 +267,29 @@ class Seat:
                 container = part.start()
         except SetupError as exc:
             self._failed[role] = exc
+            self._save_setup_diagnostics(part)
             raise
         self.hooks.container_started(self, role, container)
         return container
+
+    def _save_setup_diagnostics(self, part: Part) -> None:
+        """A part that did not come up leaves its whole log and its own diagnostics in the
+        run's folder (``setup-<role>-*.txt``), for a run nobody watched (CI, the VM)."""
+        container = self._containers.get(part.role)
+        if container is None:
+            return
+        folder = self.config.run_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = {"log": container_log_tail(container, lines=2000)}
+        for name, argv in part.diagnostics().items():
+            try:
+                result = execs.run(container, argv, timeout=20)
+                saved[name] = result.stdout + result.stderr
+            except (ProbeError, execs.ExecTimeout, docker.errors.DockerException) as exc:
+                # a dead or hung container: say so, keep the rest
+                saved[name] = f"(not read: {exc})"
+        for name, text in saved.items():
+            (folder / f"setup-{part.role}-{name}.txt").write_text(text)
 
     def squid(self) -> Container:
         return self._stood_up(SquidPart(self))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from seatcheck import cache, machine, reports
+from seatcheck.errors import ProbeError
 from seatcheck.probes import chrome, drm, glx, net, selinux, squid, vlc
 from seatcheck.vm import sound as vm_sound
 
@@ -275,3 +276,28 @@ def test_drm_clients_table() -> None:
     assert [(r.command, r.pid, r.master, r.authenticated, r.uid) for r in rows] == [
         ("Xorg", 663, True, True, 0)
     ]
+
+
+def test_routes_of_this_host() -> None:
+    routes = net.parse_routes((DATA / "proc-net-route-host.txt").read_text())
+    assert [str(r) for r in routes] == [
+        "default via 192.0.2.1 dev eth0",
+        "172.17.0.0/16 dev docker0",
+        "192.0.2.0/24 dev eth0",
+    ]
+    assert [r.is_default for r in routes] == [True, False, False]
+
+
+def test_routes_need_the_header() -> None:
+    with pytest.raises(ProbeError):
+        net.parse_routes("eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
+
+
+def test_resolvers_and_http_requests() -> None:
+    assert net.resolvers("# engine's\nnameserver 127.0.0.11\noptions ndots:0\n") == ["127.0.0.11"]
+    log = (
+        '172.18.0.4 - - [29/Nov/2026 15:02:11] "GET /drop-ab12 HTTP/1.1" 404 -\n'
+        "code 404, message File not found\n"
+        '10.77.0.2 - - [29/Nov/2026 15:02:12] "GET / HTTP/1.1" 200 -\n'
+    )
+    assert net.http_requests(log) == [("172.18.0.4", "/drop-ab12"), ("10.77.0.2", "/")]

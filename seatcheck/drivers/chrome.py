@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .. import roles
+from .. import execs, roles
 from ..probes.chrome import DEBUG_PORT
 from .base import AppDriver, Launch, Presentation, unique_title
 
@@ -45,6 +45,20 @@ class ChromeDriver(AppDriver):
             *extra,
             f"--app=data:text/html,{quote(page)}",
         )
+
+    def fetch_page(self, url: str, timeout: float = 60.0) -> execs.ExecResult:
+        """chromium itself loads ``url`` (headless, with its own resolver and network stack, no
+        proxy) and prints the page's DOM: what the browser reaches, not what a tool would."""
+        return execs.run(
+            self.container,
+            [
+                "chromium", "--headless", "--disable-gpu", "--no-proxy-server",
+                f"--user-data-dir={self.profile_dir('fetch')}", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--timeout=20000", "--dump-dom", url,
+            ],
+            user=self.user, timeout=timeout,
+        )  # fmt: skip
 
     def open_window(self) -> Launch:
         title = unique_title(self.role)

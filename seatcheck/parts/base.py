@@ -35,6 +35,11 @@ class Part:
     def start(self) -> Container:
         raise NotImplementedError
 
+    def diagnostics(self) -> dict[str, list[str]]:
+        """What a failed set-up saves beside the container's log, as commands run in the
+        container (name: argv): the part's own view of why it did not come up."""
+        return {}
+
 
 def container_log_tail(container: Container, lines: int = LOG_TAIL) -> str:
     try:
@@ -57,17 +62,18 @@ def start(role: str, container: Container) -> Container:
 
 def wait_ready(
     role: str, container: Container, probe: Any, timeout: float, what: str,
-    interval: float = 0.5,
+    interval: float = 0.5, abort: Any = None,
 ) -> Any:  # fmt: skip
-    """``probe``'s first truthy answer; a container that exits, or the deadline, ends the
-    wait with a SetupError that quotes the container's log."""
+    """``probe``'s first truthy answer; a container that exits, ``abort``'s answer (what
+    else makes waiting pointless), or the deadline, ends the wait with a SetupError that
+    quotes the container's log."""
 
     def exited() -> str | None:
         container.reload()
         if container.status in ("exited", "dead"):
             code = container.attrs["State"].get("ExitCode")
             return f"the {role} container exited (status {code})"
-        return None
+        return abort() if abort is not None else None
 
     try:
         return wait_for(probe, timeout, what, interval=interval, abort=exited)

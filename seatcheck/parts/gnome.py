@@ -5,6 +5,8 @@ paints the screen and pulse's socket exists."""
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 DISPLAY = ":0"
 READY_TIMEOUT = 180.0
+SESSION_UNIT = "seatcheck-session.service"  # GNOME Shell for the seat user
 UDEV_DB = Path("/run/udev")
 
 
@@ -112,6 +115,7 @@ class GnomePart(Part):
             wait_ready(
                 roles.GNOME, container, self._shell_owns_screen, READY_TIMEOUT,
                 "GNOME Shell to own the screen", interval=0.2,
+                abort=self._session_failed(container),
             )  # fmt: skip
         with seat.timeline.phase("gnome: pulse server's socket", "container"):
             self.pulse = wait_ready(
@@ -121,6 +125,16 @@ class GnomePart(Part):
         seat.facts["pulse"] = {"runtime_dir": self.pulse.runtime_dir}
         self._record_versions(container)
         return container
+
+    def diagnostics(self) -> dict[str, list[str]]:
+        # systemd's journal (the session's and the X server's units), X's own log, and what
+        # runs: a set-up that timed out in a VM is read from these, after the fact.
+        return {
+            "journal": ["journalctl", "-b", "--no-pager", "-o", "short-monotonic", "-n", "400"],
+            "xorg-log": ["sh", "-c", "cat /var/log/Xorg.0.log 2>/dev/null || echo none"],
+            "processes": ["ps", "-eo", "pid,ppid,stat,etime,rss,args"],
+            "units": ["systemctl", "list-units", "--failed", "--no-pager"],
+        }
 
     def _record_versions(self, gnome: Container) -> None:
         """The X server's and Mesa's versions, for the report's manifest."""
@@ -133,6 +147,27 @@ class GnomePart(Part):
         )  # fmt: skip
         mesa = re.search(r"Mesa (\S+)", gl.stdout)
         self.seat.facts["mesa"] = mesa.group(1) if mesa else "none"
+
+    @staticmethod
+    def _session_failed(gnome: Container, every: float = 5.0) -> Callable[[], str | None]:
+        """Whether the session's unit has failed (GNOME Shell will not come: each probe
+        connection then only makes X reset), asked every few seconds."""
+        asked = [0.0]
+
+        def failed() -> str | None:
+            if time.monotonic() - asked[0] < every:
+                return None
+            asked[0] = time.monotonic()
+            shown = execs.run(
+                gnome, ["systemctl", "show", "-p", "ActiveState", "-p", "Result", SESSION_UNIT],
+                timeout=10,
+            ).stdout  # fmt: skip
+            state = dict(line.split("=", 1) for line in shown.split() if "=" in line)
+            if state.get("ActiveState") == "failed":
+                return f"{SESSION_UNIT} failed ({state.get('Result')}): GNOME Shell will not run"
+            return None
+
+        return failed
 
     def _shell_owns_screen(self) -> bool:
         socket_path = self.seat.x_socket

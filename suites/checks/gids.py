@@ -35,7 +35,7 @@ def _host_nodes(device: str) -> list[str]:
     return [device]
 
 
-@pytest.mark.parametrize("role", roles.IMAGE_ROLES)
+@pytest.mark.parametrize("role", roles.SEAT_IMAGE_ROLES)
 def test_gids_groups_match_host(seat: Seat, role: str, record_property: Record) -> None:
     wanted = _seat_groups(seat)
     host = gids.host_group_gids(wanted)

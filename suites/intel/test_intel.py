@@ -16,4 +16,6 @@ from suites.checks.x11 import *  # noqa: F403
 from suites.checks.xorg import *  # noqa: F403
 
 # Last before teardown: an app is paused while these run.
+# The VPN's drop ends chrome's tunnel; chrome gets its routes back before the next checks.
+from suites.checks.vpn import *  # noqa: F403  # isort: skip
 from suites.checks.freeze import *  # noqa: F403  # isort: skip

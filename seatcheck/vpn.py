@@ -1,0 +1,257 @@
+"""The recipe's per-app VPN: chrome gets a tunnel of its own, so that its routing and DNS are
+its own and no other app's.
+
+The parts, all containers of the seat (labelled, removed at teardown), from the ``vpn`` image:
+- the endpoint (``vpn-endpoint``): a WireGuard peer (wireguard-go, user space: no kernel module
+  is needed, a TUN device is) on the seat network, where chrome reaches it as it would reach a
+  VPN server on the internet, and on a network of the VPN's own; it NATs the tunnel onto that
+  network and runs the VPN's resolver (dnsmasq) on its tunnel address;
+- the test server (``vpn-server``): on the VPN's network only;
+- the canary (``vpn-canary``): on the seat network only; it logs whoever reaches it;
+- the client (``vpn-client``): a sidecar in chrome's network namespace (chrome's container is
+  unchanged: it gets the TUN device, the routes and the resolver of its own namespace). Its
+  routes are a kill switch: the default route is the tunnel, and eth0 keeps only host routes
+  to the endpoint and to the named exceptions (the package cache chrome installs through).
+
+Nothing here touches the host's routes, links or packet filter: every change is inside the
+containers' own network namespaces (the check compares the host before and during).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import secrets
+import shlex
+import tarfile
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import docker.errors
+from docker.models.containers import Container
+from docker.models.networks import Network
+
+from . import execs, roles
+from .cache import RPMCACHE
+from .errors import SetupError
+
+if TYPE_CHECKING:
+    from .topology import Seat
+
+TUNNEL = "10.77.0"  # the tunnel's addresses: the endpoint .1, the client .2
+ENDPOINT_ADDR, CLIENT_ADDR = f"{TUNNEL}.1", f"{TUNNEL}.2"
+PORT = 51820
+HTTP_PORT = 8080
+NAME = "vpn.seatcheck.test"  # known only to the VPN's resolver
+TUN = "/dev/net/tun"
+ENDPOINT, CLIENT, SERVER, CANARY = "vpn-endpoint", "vpn-client", "vpn-server", "vpn-canary"
+# wireguard-go asks people on Linux to prefer the kernel module; this kernel has none.
+WG_ENV = {"WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
+
+
+@dataclass
+class Vpn:
+    """chrome's tunnel, as brought up: the parts, their addresses, what chrome had before."""
+
+    app: str
+    network: Network  # the VPN's own network
+    endpoint: Container
+    server: Container
+    canary: Container
+    client: Container
+    endpoint_ip: str  # on the seat network
+    server_ip: str  # on the VPN's network
+    endpoint_vpn_ip: str  # the endpoint on the VPN's network: what the server sees of chrome
+    canary_ip: str  # on the seat network
+    app_ip: str  # chrome's own address on the seat network
+    token: str  # what the test server's page holds (made for this run)
+    exceptions: dict[str, str] = field(default_factory=dict)  # address -> why it skips the tunnel
+    routes_before: list[str] = field(default_factory=list)  # chrome's, as `ip route` showed them
+    resolv_before: str = ""
+    dropped: bool = False
+    restored: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"http://{NAME}:{HTTP_PORT}/"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "endpoint": f"{self.endpoint_ip}:{PORT}", "tunnel": f"{TUNNEL}.0/24",
+            "server": f"{self.server_ip}:{HTTP_PORT} ({NAME})", "canary": self.canary_ip,
+            "app_ip": self.app_ip, "exceptions": self.exceptions,
+        }  # fmt: skip
+
+
+def _ip(container: Container, network: str) -> str:
+    container.reload()
+    return str(container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"])
+
+
+def _must(container: Container, script: str, what: str, role: str, **kwargs: Any) -> str:
+    """A set-up step in a VPN part: its failure names the part and what it could not do."""
+    try:
+        result = execs.shell(container, script, timeout=30, **kwargs)
+    except execs.ExecTimeout as exc:
+        raise SetupError(role, f"{what}: {exc}") from None
+    if not result.ok:
+        raise SetupError(role, f"{what}: {result.describe()}")
+    return result.stdout
+
+
+def _http_server(seat: Seat, role: str, network: str, image: str, body: str) -> Container:
+    """python3's http.server on HTTP_PORT: it logs each request's source address."""
+    container = seat.create(
+        role, remember=False, image=image, network=network, init=True,
+        command=["python3", "-u", "-m", "http.server", str(HTTP_PORT), "--directory", "/srv"],
+    )  # fmt: skip
+    page = f"<html><body><p id=token>{body}</p></body></html>".encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as archive:
+        info = tarfile.TarInfo("srv/index.html")
+        info.size, info.mtime, info.mode = len(page), int(time.time()), 0o644
+        archive.addfile(info, io.BytesIO(page))
+    container.put_archive("/", buf.getvalue())
+    container.start()
+    return container
+
+
+def _tunnel_part(seat: Seat, role: str, image: str, **kwargs: Any) -> Container:
+    """A container that makes a WireGuard interface: NET_ADMIN and the TUN device only."""
+    container = seat.create(
+        role, remember=False, image=image, init=True, command=["sleep", "infinity"],
+        cap_add=["NET_ADMIN"], devices=[f"{TUN}:{TUN}:rwm"], environment=WG_ENV, **kwargs,
+    )  # fmt: skip
+    try:
+        container.start()
+    except docker.errors.APIError as exc:
+        raise SetupError(role, f"the container did not start: {exc.explanation}") from None
+    return container
+
+
+def _wireguard(container: Container, role: str, key_dir: str = "/run/seatcheck-wg") -> str:
+    """wireguard-go's interface wg0 in the container's namespace; its public key."""
+    _must(
+        container, f"[ -c {TUN} ] || {{ echo 'no TUN device ({TUN}) in the container'; exit 1; }}",
+        f"make a TUN device: {TUN} is missing", role,
+    )  # fmt: skip
+    _must(container, "wireguard-go wg0", "start wireguard-go (it makes wg0 on a TUN device)", role)
+    return _must(
+        container,
+        f"umask 077; mkdir -p {key_dir}; wg genkey > {key_dir}/key; wg pubkey < {key_dir}/key",
+        "make the WireGuard key", role,
+    ).strip()  # fmt: skip
+
+
+def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
+    """The VPN for ``app`` (its running container), up and routed; raises SetupError naming
+    the part that did not come up."""
+    app_container = seat.app(app)
+    image = seat.image(roles.VPN)
+    seat_net = seat.network()
+    vpn_net = seat.extra_network("vpn-net")
+    seat_name, vpn_name = str(seat_net.name), str(vpn_net.name)
+    token = secrets.token_hex(8)
+    server = _http_server(seat, SERVER, vpn_name, image, f"vpn-{token}")
+    canary = _http_server(seat, CANARY, seat_name, image, "canary")
+    endpoint = seat.create(
+        ENDPOINT, remember=False, image=image, init=True, command=["sleep", "infinity"],
+        network=seat_name, cap_add=["NET_ADMIN"], devices=[f"{TUN}:{TUN}:rwm"],
+        environment=WG_ENV, sysctls={"net.ipv4.ip_forward": "1"},
+    )  # fmt: skip
+    vpn_net.connect(endpoint)
+    try:
+        endpoint.start()
+    except docker.errors.APIError as exc:
+        raise SetupError(ENDPOINT, f"the container did not start: {exc.explanation}") from None
+    client = _tunnel_part(seat, CLIENT, image, network_mode=f"container:{app_container.id}")
+    endpoint_ip, server_ip = _ip(endpoint, seat_name), _ip(server, vpn_name)
+    vpn = Vpn(
+        app=app, network=vpn_net, endpoint=endpoint, server=server, canary=canary,
+        client=client, endpoint_ip=endpoint_ip, server_ip=server_ip,
+        endpoint_vpn_ip=_ip(endpoint, vpn_name),
+        canary_ip=_ip(canary, seat_name), app_ip=_ip(app_container, seat_name),
+        token=token,
+    )  # fmt: skip
+    squid_ip = _ip(seat.squid(), seat_name)
+    # The package cache chrome's run-time installs use (rpmcache): reached by eth0, named.
+    vpn.exceptions = {squid_ip: "the package cache (rpmcache, squid on the seat network)"}
+    vpn.routes_before = _must(client, "ip -4 route show", "read chrome's routes", CLIENT).split(
+        "\n"
+    )
+    vpn.routes_before = [r.strip() for r in vpn.routes_before if r.strip()]
+    vpn.resolv_before = _must(app_container, "cat /etc/resolv.conf", "read chrome's resolver", app)
+
+    endpoint_key = _wireguard(endpoint, ENDPOINT)
+    client_key = _wireguard(client, CLIENT)
+    _must(
+        endpoint,
+        f"wg set wg0 listen-port {PORT} private-key /run/seatcheck-wg/key "
+        f"peer {client_key} allowed-ips {CLIENT_ADDR}/32 && "
+        f"ip addr add {ENDPOINT_ADDR}/24 dev wg0 && ip link set wg0 up && "
+        # The tunnel's traffic leaves onto the VPN's network as the endpoint's own.
+        "nft add table ip seatcheck && "
+        "nft 'add chain ip seatcheck post { type nat hook postrouting priority 100 ; }' && "
+        f"nft add rule ip seatcheck post ip saddr {TUNNEL}.0/24 oifname != wg0 masquerade",
+        "configure the endpoint's tunnel and NAT", ENDPOINT,
+    )  # fmt: skip
+    _must(
+        endpoint,
+        f"dnsmasq --no-resolv --no-hosts --listen-address={ENDPOINT_ADDR} --bind-interfaces "
+        f"--address=/{NAME}/{server_ip} --address=/{RPMCACHE}/{squid_ip} "
+        "--log-queries --log-facility=/run/seatcheck-dns.log",
+        "start the VPN's resolver (dnsmasq)", ENDPOINT,
+    )  # fmt: skip
+    seat_subnet = next(
+        (r.split()[0] for r in vpn.routes_before if "proto kernel" in r and "dev eth0" in r), ""
+    )
+    keep = "".join(f"ip route add {ip}/32 dev eth0 && " for ip in [endpoint_ip, *vpn.exceptions])
+    _must(
+        client,
+        f"wg set wg0 private-key /run/seatcheck-wg/key peer {endpoint_key} "
+        f"endpoint {endpoint_ip}:{PORT} allowed-ips 0.0.0.0/0 persistent-keepalive 1 && "
+        f"ip addr add {CLIENT_ADDR}/24 dev wg0 && ip link set wg0 up && {keep}"
+        # The kill switch: nothing but the tunnel and the host routes above leaves chrome.
+        + (f"ip route del {seat_subnet} dev eth0 && " if seat_subnet else "")
+        + "ip route del default; ip route add default dev wg0",
+        "route chrome through the tunnel", CLIENT,
+    )  # fmt: skip
+    _must(
+        app_container, f"printf 'nameserver {ENDPOINT_ADDR}\\n' > /etc/resolv.conf",
+        "point chrome's resolver at the VPN's", app,
+    )  # fmt: skip
+    for role, part in ((ENDPOINT, endpoint), (SERVER, server), (CANARY, canary), (CLIENT, client)):
+        seat.hooks.container_started(seat, role, part)
+    return vpn
+
+
+def drop(vpn: Vpn) -> None:
+    """The tunnel drops as a crashed VPN client drops it: wireguard-go dies, wg0 goes."""
+    _must(vpn.client, "pkill -KILL -x wireguard-go; sleep 1; ! ip link show wg0 2>/dev/null",
+          "drop the tunnel (kill wireguard-go)", CLIENT)  # fmt: skip
+    vpn.dropped = True
+
+
+def restore(seat: Seat, vpn: Vpn) -> None:
+    """chrome's routes and resolver as before the VPN; the VPN's parts removed. Idempotent."""
+    if vpn.restored:
+        return
+    vpn.restored = True
+    app_container = seat.app(vpn.app)
+    subnet_first = sorted(vpn.routes_before, key=lambda r: r.startswith("default"))
+    script = "pkill -x wireguard-go; ip route flush table main; " + "".join(
+        f"ip route add {r}; " for r in subnet_first
+    )
+    try:
+        execs.shell(vpn.client, script, timeout=30)
+        execs.shell(
+            app_container, f"printf %s {shlex.quote(vpn.resolv_before)} > /etc/resolv.conf",
+            timeout=30,
+        )  # fmt: skip
+    finally:
+        for part in (vpn.client, vpn.endpoint, vpn.server, vpn.canary):
+            with contextlib.suppress(docker.errors.NotFound):
+                part.remove(force=True, v=True)
+        with contextlib.suppress(docker.errors.APIError):  # else the seat's teardown, by label
+            vpn.network.remove()
