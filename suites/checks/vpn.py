@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from seatcheck import execs, roles
+from seatcheck import cache, execs, roles
 from seatcheck import vpn as vpn_mod
 from seatcheck.drivers.chrome import ChromeDriver
 from seatcheck.errors import SetupError
@@ -108,8 +108,14 @@ def test_vpn_chrome_routes_through_the_tunnel(
     routes = net.routes(_pid(seat, roles.CHROME))  # chrome's own table, read from the host
     age = _handshake_age(up)
     allowed = {up.endpoint_ip: "the VPN endpoint (the tunnel's own packets)", **up.exceptions}
-    record_property("vpn", {**up.describe(), "chrome_routes": [str(r) for r in routes],
-                            "handshake_age_s": age, "eth0_allowed": allowed})  # fmt: skip
+    # The named exception works: chrome's run-time installs still reach the package cache.
+    cache_ip = execs.run(container_of(seat, roles.CHROME), ["getent", "hosts", cache.RPMCACHE],
+                         timeout=15).stdout.split()[:1]  # fmt: skip
+    cache_reached = bool(cache_ip) and _reaches(seat, roles.CHROME, cache_ip[0], cache.PORT)
+    record_property("vpn", {
+        **up.describe(), "chrome_routes": [str(r) for r in routes], "handshake_age_s": age,
+        "eth0_allowed": allowed, "package_cache": {"address": cache_ip, "reached": cache_reached},
+    })  # fmt: skip
     defaults = [r for r in routes if r.is_default]
     leaking = [
         r for r in routes
@@ -119,6 +125,11 @@ def test_vpn_chrome_routes_through_the_tunnel(
         f"expected chrome's only default route on the tunnel (wg0) and eth0 kept for "
         f"{', '.join(f'{ip}/32' for ip in allowed)} alone; found "
         + "; ".join(str(r) for r in routes)
+    )
+    assert cache_ip and cache_ip[0] in up.exceptions and cache_reached, (
+        f"expected chrome to reach its package cache ({cache.RPMCACHE}:{cache.PORT}) by the "
+        f"named exception {', '.join(up.exceptions)}; found {cache.RPMCACHE} -> "
+        f"{cache_ip or 'not found'}, reached: {cache_reached}"
     )
     assert age >= 0, (
         "expected a WireGuard handshake between chrome's client and the endpoint; found none "
