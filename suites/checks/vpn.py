@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -161,12 +162,14 @@ def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_propert
     addresses = sorted(
         str(n["IPAddress"]) for n in up.server.attrs["NetworkSettings"]["Networks"].values()
     )
-    others = {
-        f"{role} -> {ip}": _reaches(seat, role, ip, vpn_mod.HTTP_PORT)
-        for role in OTHERS
+    pairs = [
+        (role, ip) for role in OTHERS
         if role == roles.GNOME or role in seat.config.profile.apps
         for ip in addresses
-    }
+    ]  # fmt: skip
+    with ThreadPoolExecutor(max_workers=max(1, len(pairs))) as pool:  # each waits its deadline
+        reach = pool.map(lambda p: _reaches(seat, p[0], p[1], vpn_mod.HTTP_PORT), pairs)
+        others = {f"{role} -> {ip}": ok for (role, ip), ok in zip(pairs, reach, strict=True)}
     endpoint_on_vpn = up.endpoint_vpn_ip
     record_property("vpn_server", {
         "url": up.url, "chromium_got_page": got_token, "chromium": _outcome(page),
