@@ -126,6 +126,10 @@ def test_x11_app_pixels_reach_the_screen(
     spot = (win.x + win.width // 2, win.y + win.height // 2)
     found = screen_shows(seat, win, [spot], (shown.colour,), f"{role}-colour.png", tolerance=3)
     record_property("screen_colour", found)
+    if not (found and _close(found[0], shown.colour, 3)):
+        # What the program itself said (VLC's -vv log names its video output's troubles).
+        driver = drivers.driver_for(role, app_of(seat, role), seat.config.seat_user)
+        record_property("program_log_tail", driver.log(shown.launches[0].title))
     assert found and _close(found[0], shown.colour, 3), (
         f"expected {role}'s window centre to show RGB{shown.colour} on the screen; found "
         f"RGB{found[0] if found else None} (window at {win.x},{win.y} {win.width}x{win.height})"
