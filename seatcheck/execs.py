@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from docker.models.containers import Container
 
@@ -67,7 +68,16 @@ def run(
             "exit $rc",
             "sh", *command,
         ]  # fmt: skip
-        code, output = container.exec_run(wrapped, user=user, environment=environment, demux=True)
+        output: Any
+        try:
+            code, output = container.exec_run(
+                wrapped, user=user, environment=environment, demux=True
+            )
+        except ValueError as exc:
+            # The SDK read payload bytes as a frame header ("32 is not a valid stream": an
+            # intermittent race, docker-py#3160; seen in two fault runs in a row under load):
+            # the same lost answer, asked again.
+            code, output = None, (b"", str(exc).encode())
         pair = output if isinstance(output, tuple) else (output, None)
         out, err = (part if isinstance(part, bytes) else b"" for part in pair)
         text = out.decode(errors="replace")

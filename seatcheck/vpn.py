@@ -85,8 +85,20 @@ class Vpn:
 
 
 def _ip(container: Container, network: str) -> str:
+    """The container's address on ``network``; a container in another's network namespace
+    (``network_mode=container:…``) has that one's."""
     container.reload()
-    return str(container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"])
+    mode = str(container.attrs["HostConfig"].get("NetworkMode") or "")
+    if mode.startswith("container:") and container.client is not None:
+        owner = container.client.containers.get(mode.split(":", 1)[1])
+        return _ip(owner, network)
+    found = container.attrs["NetworkSettings"]["Networks"].get(network)
+    if not found:
+        raise SetupError(
+            "vpn", f"{container.name} is not on the network {network} (it is on "
+            f"{', '.join(container.attrs['NetworkSettings']['Networks']) or 'none'})",
+        )  # fmt: skip
+    return str(found["IPAddress"])
 
 
 def _must(container: Container, script: str, what: str, role: str, **kwargs: Any) -> str:

@@ -64,7 +64,13 @@ class SuiteRun:
 
     @property
     def results(self) -> dict[str, Any]:
-        return json.loads((self.run_dir / "results.json").read_text())  # type: ignore[no-any-return]
+        record = self.run_dir / "results.json"
+        # A run that wrote no record: what it printed is the only clue (CI keeps no folder).
+        assert record.exists(), (
+            f"the run wrote no {record.name} (exit status {self.returncode}); its output "
+            f"ends:\n{self.output[-3000:]}"
+        )
+        return json.loads(record.read_text())  # type: ignore[no-any-return]
 
     @property
     def facts(self) -> dict[str, Any]:
