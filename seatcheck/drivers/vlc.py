@@ -78,6 +78,10 @@ class VlcDriver(AppDriver):
             # -vv: VLC's own log names the video output and GL module it really uses.
             "vlc", "-vv", "--no-qt-privacy-ask", "--no-video-title-show", "--vout=gl",
             "--input-repeat=65535",
+            # A late frame is shown, not dropped: at one frame a second, a clock that slips
+            # under load (the audio output starting late) could drop every frame, and the
+            # window stays black while the tone plays (seen once in a CI fault run).
+            "--no-drop-late-frames",
             "--meta-title", title, video,
         ]  # fmt: skip
         command += [f"--input-slave={audio}"] if audio else ["--no-audio"]
