@@ -123,6 +123,9 @@ class GnomePart(Part):
                 "the pulse server's socket", interval=0.2,
             )  # fmt: skip
         seat.facts["pulse"] = {"runtime_dir": self.pulse.runtime_dir}
+        restarts = execs.run(container, ["systemctl", "show", "-p", "NRestarts", "--value",
+                                         SESSION_UNIT], timeout=10).stdout.strip()  # fmt: skip
+        seat.facts["gnome_shell_restarts"] = int(restarts) if restarts.isdigit() else restarts
         self._record_versions(container)
         return container
 
