@@ -182,5 +182,21 @@ def last_build() -> BuildRecord | None:
     return fetching[-1] if fetching else None
 
 
+def builds_of(image_ids: dict[str, str]) -> list[BuildRecord]:
+    """For each role's image (role -> image id), the newest record of the build that made
+    that very image and fetched packages while a cache ran (a rebuild served by the layer
+    cache fetches nothing: the build before it says how the image's packages came)."""
+    found = []
+    records = load_records()
+    for _role, image_id in sorted(image_ids.items()):
+        made = [
+            r for r in records
+            if r.image_id == image_id and r.cache_running and (r.apt_fetches or r.requests)
+        ]  # fmt: skip
+        if made:
+            found.append(made[-1])
+    return found
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

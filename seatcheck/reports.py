@@ -42,6 +42,7 @@ FAMILIES = (
     "xorg",
     "teardown",
     "desktop",
+    "vpn",
 )
 _FAMILY = re.compile(r"::test_([a-z0-9]+)_")
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;
@@ -191,6 +192,11 @@ def _package_cache(facts: dict[str, Any]) -> str:
         ))  # fmt: skip
     else:
         rows.append(("last build", "no build record"))
+    for b in pc.get("seat_builds") or []:
+        rows.append((
+            f"image build: {b['role']}",
+            f"{b['tag']} at {b['started']}, {b['apt_fetches']} apt fetches: {hit_ratio_text(b)}",
+        ))  # fmt: skip
     for b in pc.get("builds") or []:
         rows.append(
             (f"built in this run: {b['role']}", f"{b['seconds']:.0f}s, {hit_ratio_text(b)}")
@@ -353,10 +359,36 @@ def _css(outcome: str) -> str:
     return {NOT_APPLICABLE: "skipped", ABORTED: "error"}.get(outcome, outcome)
 
 
+def families_of(runs: list[dict[str, Any]]) -> list[str]:
+    """The requirement families the runs' own checks name (a check's name starts with its
+    family): the known order first, any other after it, so that no family is left out."""
+    found = {family_of(r["test"]) for run in runs for r in run.get("results") or []}
+    known = [f for f in FAMILIES if f in found]
+    return known + sorted(found - set(FAMILIES))
+
+
+def run_verdict(run: dict[str, Any]) -> str:
+    """A run's own verdict: aborted (it died), failed (a check failed or errored, or it
+    left something behind), passed (a check passed and none failed), or n/a."""
+    if run.get("aborted"):
+        return ABORTED
+    outcomes = set(family_outcomes(run.get("results") or []).values())
+    if "failed" in outcomes or run.get("leftovers"):
+        return "failed"
+    return "passed" if "passed" in outcomes else NOT_APPLICABLE
+
+
+MATRIX_STYLE = """#matrix th.family{writing-mode:vertical-rl;transform:rotate(180deg);
+white-space:nowrap;padding:6px 2px} #matrix td.cell{padding:2px 3px;text-align:center}
+#matrix td.machine{max-width:16em;font-size:90%} #matrix{font-size:90%}"""
+
+
 def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
     """The compatibility matrix: a row per machine and profile (the newest run, or every run
-    with ``history``), a column per requirement, each cell linking to its run's report."""
+    with ``history``), the run's verdict, and a column per requirement family the runs'
+    checks name, each cell linking to its run's report."""
     esc = html.escape
+    families = families_of(runs)
     rows: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         m = run.get("machine") or {}
@@ -371,27 +403,31 @@ def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
         for run in chosen if history else chosen[-1:]:
             outcomes = family_outcomes(run.get("results") or [])
             if run.get("aborted"):  # the run died; its watchdog reaped it
-                outcomes = dict.fromkeys(FAMILIES, ABORTED)
+                outcomes = dict.fromkeys(families, ABORTED)
             page = "report.html" if not run.get("aborted") else "reaper.log"
-            link = f"{run['dir']}/{page}"
+            link = esc(f"{run['dir']}/{page}")
             cells = "".join(
-                f"<td class='{_css(outcomes.get(f, 'skipped'))}'><a href='{esc(link)}'>"
-                f"{esc(outcomes.get(f, '—'))}</a></td>"
-                for f in FAMILIES
+                f"<td class='cell {_css(outcomes.get(f, 'skipped'))}' title='{esc(f)}'>"
+                f"<a href='{link}'>{esc(outcomes.get(f, '—'))}</a></td>"
+                for f in families
             )
+            verdict = run_verdict(run)
+            host, gpu, driver, kernel, prof = key
             body.append(
-                "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in key)
-                + f"<td><a href='{esc(link)}'>{esc(str(run.get('run_id')))}</a></td>{cells}</tr>"
+                f"<tr><td class='machine'><b>{esc(host)}</b><br>{esc(gpu)} ({esc(driver)})"
+                f"<br>{esc(kernel)}</td><td>{esc(prof)}</td>"
+                f"<td><a href='{link}'>{esc(str(run.get('run_id')))}</a></td>"
+                f"<td class='run-verdict {_css(verdict)}'>{esc(verdict)}</td>{cells}</tr>"
             )  # fmt: skip
-    head = "".join(
-        f"<th>{h}</th>" for h in ("machine", "GPU", "driver", "kernel", "profile", "run", *FAMILIES)
+    head = "".join(f"<th>{h}</th>" for h in ("machine", "profile", "run", "verdict")) + "".join(
+        f"<th class='family'>{esc(f)}</th>" for f in families
     )
     scope = "every run" if history else "the newest run per machine and profile"
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>seatcheck compatibility"
-        f"</title><style>{STYLE}</style></head><body><h1>seatcheck compatibility matrix</h1>"
-        f"<p>{len(runs)} runs; showing {scope}.</p><table id='matrix'><tr>{head}</tr>"
-        f"{''.join(body)}</table></body></html>\n"
+        f"</title><style>{STYLE}\n{MATRIX_STYLE}</style></head><body>"
+        f"<h1>seatcheck compatibility matrix</h1><p>{len(runs)} runs; showing {scope}.</p>"
+        f"<table id='matrix'><tr>{head}</tr>{''.join(body)}</table></body></html>\n"
     )
 
 

@@ -156,12 +156,13 @@ class Seat:
         ipam = self.network().attrs.get("IPAM") or {}
         return [c["Subnet"] for c in ipam.get("Config") or [] if c.get("Subnet")]
 
-    def extra_network(self, role: str) -> Network:
-        """A labelled network apart from the seat's (a check's "outside")."""
+    def extra_network(self, role: str, internal: bool = False) -> Network:
+        """A labelled network apart from the seat's (a check's "outside"); ``internal``: the
+        engine gives it no route out."""
         self._guard()
         return self.client.networks.create(
             f"{self.name_of(role)}-{secrets.token_hex(3)}", driver="bridge",
-            labels=labels(self.session, role),
+            internal=internal, labels=labels(self.session, role),
         )  # fmt: skip
 
     def common_tmp(self) -> Volume:
@@ -366,6 +367,13 @@ class Seat:
             "clients": self.network_subnets() if self._network is not None else [],
             "builds": [r.as_dict() for r in self.images.records],
             "last_build": last.as_dict() if last else None,
+            # the builds that made the images this seat runs (a warm run builds nothing)
+            "seat_builds": [
+                r.as_dict()
+                for r in cache.builds_of(
+                    {role: str(i.get("id")) for role, i in self.facts.get("images", {}).items()}
+                )
+            ],
         }
 
     def address_of(self, container: Container) -> str:

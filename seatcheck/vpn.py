@@ -6,7 +6,13 @@ The parts, all containers of the seat (labelled, removed at teardown), from the 
   is needed, a TUN device is) on the seat network, where chrome reaches it as it would reach a
   VPN server on the internet, and on a network of the VPN's own; it NATs the tunnel onto that
   network and runs the VPN's resolver (dnsmasq) on its tunnel address;
-- the test server (``vpn-server``): on the VPN's network only;
+- the test server (``vpn-server``): on the VPN's network only, an internal one (no route out),
+  and its own packet filter takes its page from the endpoint alone. The engine's isolation
+  between networks cannot be relied on: each time any network is made, dockerd deletes and
+  re-inserts FORWARD's jump to DOCKER-ISOLATION-STAGE-1 (libnetwork's EnsureJumpRule), and
+  in between, the bridges' own ACCEPT rules forward from one network to another (sampled
+  here: the jump was missing once for each of 8 networks made). A seat beside this one makes
+  networks all the time;
 - the canary (``vpn-canary``): on the seat network only; it logs whoever reaches it;
 - the client (``vpn-client``): a sidecar in chrome's network namespace (chrome's container is
   unchanged: it gets the TUN device, the routes and the resolver of its own namespace). Its
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import secrets
 import shlex
 import tarfile
@@ -34,7 +41,7 @@ from docker.models.networks import Network
 
 from . import execs, roles
 from .cache import RPMCACHE
-from .errors import SetupError
+from .errors import ProbeError, SetupError
 
 if TYPE_CHECKING:
     from .topology import Seat
@@ -112,11 +119,14 @@ def _must(container: Container, script: str, what: str, role: str, **kwargs: Any
     return result.stdout
 
 
-def _http_server(seat: Seat, role: str, network: str, image: str, body: str) -> Container:
+def _http_server(
+    seat: Seat, role: str, network: str, image: str, body: str, **kwargs: Any
+) -> Container:
     """python3's http.server on HTTP_PORT: it logs each request's source address."""
     container = seat.create(
         role, remember=False, image=image, network=network, init=True,
         command=["python3", "-u", "-m", "http.server", str(HTTP_PORT), "--directory", "/srv"],
+        **kwargs,
     )  # fmt: skip
     page = f"<html><body><p id=token>{body}</p></body></html>".encode()
     buf = io.BytesIO()
@@ -162,10 +172,10 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
     app_container = seat.app(app)
     image = seat.image(roles.VPN)
     seat_net = seat.network()
-    vpn_net = seat.extra_network("vpn-net")
+    vpn_net = seat.extra_network("vpn-net", internal=True)
     seat_name, vpn_name = str(seat_net.name), str(vpn_net.name)
     token = secrets.token_hex(8)
-    server = _http_server(seat, SERVER, vpn_name, image, f"vpn-{token}")
+    server = _http_server(seat, SERVER, vpn_name, image, f"vpn-{token}", cap_add=["NET_ADMIN"])
     canary = _http_server(seat, CANARY, seat_name, image, "canary")
     endpoint = seat.create(
         ENDPOINT, remember=False, image=image, init=True, command=["sleep", "infinity"],
@@ -185,6 +195,16 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
         endpoint_vpn_ip=_ip(endpoint, vpn_name),
         canary_ip=_ip(canary, seat_name), app_ip=_ip(app_container, seat_name),
         token=token,
+    )  # fmt: skip
+    # The server takes its page from the endpoint alone, on its VPN address (whatever the
+    # engine forwards between networks meanwhile); what it turned away is counted.
+    _must(
+        server,
+        "nft add table inet seatcheck && "
+        "nft 'add chain inet seatcheck in { type filter hook input priority 0 ; }' && "
+        f"nft add rule inet seatcheck in ip daddr {server_ip} tcp dport {HTTP_PORT} "
+        f"ip saddr != {vpn.endpoint_vpn_ip} counter reject with tcp reset",
+        "take the test server's page from the endpoint alone (nft)", SERVER,
     )  # fmt: skip
     squid_ip = _ip(seat.squid(), seat_name)
     # The package cache chrome's run-time installs use (rpmcache): reached by eth0, named.
@@ -236,6 +256,16 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
     for role, part in ((ENDPOINT, endpoint), (SERVER, server), (CANARY, canary), (CLIENT, client)):
         seat.hooks.container_started(seat, role, part)
     return vpn
+
+
+def server_turned_away(vpn: Vpn) -> int:
+    """Packets the test server's own filter turned away: ones the engine let through to it
+    from another network."""
+    out = execs.run(vpn.server, ["nft", "list", "chain", "inet", "seatcheck", "in"], timeout=15)
+    found = re.search(r"counter packets (\d+)", out.stdout)
+    if not out.ok or not found:
+        raise ProbeError(f"cannot read the test server's filter: {out.describe()}")
+    return int(found.group(1))
 
 
 def drop(vpn: Vpn) -> None:

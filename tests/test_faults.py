@@ -182,8 +182,22 @@ FAULTS = [
             "gnome": "RUN sed -i 's/-nolisten tcp/-listen tcp/' /usr/local/bin/seatcheck-xserver"
         },
         failing=("test_x11_server_not_on_tcp[gnome]",),
-        message=r"expected no X server listening on TCP in gnome's network namespace; found "
-        r"port\(s\) \[6000\]",
+        message=r"expected no X server answering on TCP in gnome's network namespace; found "
+        r"\S+:6000: X11 ",
+    ),
+    Fault(
+        "ipc-program-own-namespace",
+        plugin="ipc_program_own_namespace",
+        failing=("test_ipc_app_shares_x_server_namespace[shell]",),
+        message=r"expected every process of the shell container in the X server's IPC "
+        r"namespace ipc:\[\d+\] \(Xvfb, pid \d+\); found 'timeout 900 xterm",
+    ),
+    Fault(
+        "x11-tcp-bridge",
+        plugin="x11_tcp_bridge",
+        failing=("test_x11_server_not_on_tcp[shell]",),
+        message=r"expected no X server answering on TCP in shell's network namespace; found "
+        r"0\.0\.0\.0:7100: X11 ",
     ),
     Fault(
         "x11-screen-covered",
@@ -388,6 +402,23 @@ FAULTS = [
         r"\(\S+\) once its tunnel dropped; found \[\('\S+', '/drop-[0-9a-f]+'\)",
     ),
     Fault(
+        "vpn-split-tunnel",
+        plugin="vpn_split_tunnel",
+        failing=("test_vpn_chrome_routes_through_the_tunnel",),
+        message=r"expected no table in chrome's namespace to route around the tunnel \(wg0\) "
+        r"but to [\d., ]+; found 198\.51\.100\.0/24 dev eth0 table 200",
+    ),
+    Fault(
+        "vpn-chrome-env-proxy",
+        # An image that sets the package cache as everyone's proxy (a cache tweak): chromium
+        # honours it and sends page loads to squid, around the tunnel.
+        images={"chrome": "ENV http_proxy=http://rpmcache:3128"},
+        # (once the tunnel drops, the proxy's name finds no resolver: nothing leaks then)
+        failing=("test_vpn_server_answers_chrome_alone",),
+        message=r"expected chromium in chrome to load http://vpn\.seatcheck\.test:8080/ \(the "
+        r"VPN's test server\) with its token; found",
+    ),
+    Fault(
         "vpn-dns-not-switched",
         plugin="vpn_dns_not_switched",
         failing=("test_vpn_dns_through_the_vpn_resolver",),
@@ -471,8 +502,10 @@ FAULTS = [
         recipes={"shell": "RUN apt-get update && apt-get install -y --no-install-recommends hello"},
         own_state=True,
         failing=("test_squid_build_hit_ratio_in_report",),
-        message=r"expected the last image build \(shell, \S+\) to fetch its packages through "
-        r"the cache; found [1-9]\d* apt fetches and 0 requests at squid \(proxy: None\)",
+        # every build of the run bypasses it: the first role's is named
+        message=r"expected the build of the seat's \w+ image \(\S+, \S+\) to fetch its "
+        r"packages through the cache; found [1-9]\d* apt fetches and 0 requests at squid "
+        r"\(proxy: None\)",
     ),
 ]
 

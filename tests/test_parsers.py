@@ -40,7 +40,7 @@ def test_glxinfo_indirect() -> None:
 
 
 def test_glxinfo_without_renderer_is_an_error() -> None:
-    with pytest.raises(ValueError, match="no renderer"):
+    with pytest.raises(ProbeError, match="no renderer"):
         glx.parse_glxinfo("Error: couldn't find RGB GLX visual or fbconfig\n")
 
 
@@ -301,3 +301,42 @@ def test_resolvers_and_http_requests() -> None:
         '10.77.0.2 - - [29/Nov/2026 15:02:12] "GET / HTTP/1.1" 200 -\n'
     )
     assert net.http_requests(log) == [("172.18.0.4", "/drop-ab12"), ("10.77.0.2", "/")]
+
+
+def _ip_sections() -> dict[str, str]:
+    text = (DATA / "ip-json-split-tunnel.txt").read_text()
+    parts = text.split("### ")[1:]
+    return {p.split("\n", 1)[0]: p.split("\n", 1)[1].strip() for p in parts}
+
+
+def test_every_table_finds_the_split_tunnel() -> None:
+    found = net.parse_table_routes(_ip_sections()["ip -j -4 route show table all"])
+    around = [str(r) for r in found if r.kind == "unicast" and r.dev not in ("wg0", "lo")]
+    assert "198.51.100.0/24 dev eth0 table 200" in around
+    assert "0.0.0.0/0 via 172.17.0.1 dev eth0 table main" in around
+    assert {r.kind for r in found} == {"unicast", "local", "broadcast"}
+    assert net.parse_table_routes(_ip_sections()["ip -j -6 route show table all"]) == []
+
+
+def test_route_get_names_the_interface_chosen() -> None:
+    sections = _ip_sections()
+    assert net.parse_route_get(sections["ip -j -4 route get 198.51.100.1"]) == "eth0"
+    rules = net.parse_ip_json(sections["ip -j -4 rule show"], "ip rule")
+    assert [r.get("table") for r in rules] == ["local", "200", "main", "default"]
+    with pytest.raises(ProbeError):
+        net.parse_route_get("RTNETLINK answers: Network is unreachable")
+
+
+def test_listening_sockets_keep_their_address() -> None:
+    found = net.parse_listening_sockets((DATA / "proc-net-tcp.txt").read_text())
+    assert {p for _, p in found} == net.parse_listening_ports(
+        (DATA / "proc-net-tcp.txt").read_text()
+    )
+    assert all(a.count(".") == 3 for a, _ in found)
+
+
+def test_x11_setup_answer_is_told_apart() -> None:
+    # Xvfb 21.1.7's answer to X11_SETUP over its socket in the gnome image (8 bytes).
+    assert net.x11_setup_reply(bytes.fromhex("01000b0000005309")).startswith("X11 accepted")
+    assert net.x11_setup_reply(b"HTTP/1.1 400") == ""
+    assert net.x11_setup_reply(b"") == ""

@@ -88,6 +88,24 @@ def test_matrix_shows_newest_run_per_machine(tmp_path: Path) -> None:
     assert "20260101T000000Z-aaaaaa/report.html" in history
 
 
+def test_matrix_columns_come_from_the_checks(tmp_path: Path) -> None:
+    """A family no hand-kept list names (here vpn) still gets its column and its red cell, and
+    the run's own verdict has a column."""
+    fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "passed")
+    record = tmp_path / "20260101T000000Z-aaaaaa" / "results.json"
+    doc = json.loads(record.read_text())
+    doc["results"].append({
+        "test": "suites/virtual/t.py::test_zzz_new_family_check", "outcome": "failed",
+        "message": "expected x; found y", "phase": "call", "duration_s": 0.1, "evidence": {},
+    })  # fmt: skip
+    record.write_text(json.dumps(doc))
+    page = reports.render_index(reports.load_runs(tmp_path))
+    assert "<th class='family'>zzz</th>" in page
+    assert "title='zzz'><a href='20260101T000000Z-aaaaaa/report.html'>failed</a>" in page
+    assert "<td class='run-verdict failed'>failed</td>" in page
+    assert reports.run_verdict({"results": [], "aborted": True}) == "aborted"
+
+
 def test_report_shows_the_timeline(tmp_path: Path) -> None:
     page = fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "passed").read_text()
     assert "<h2>Timeline</h2><p>run total 9.0 s</p>" in page
@@ -113,6 +131,14 @@ def test_pages_render_in_headless_chromium(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     fake_run(tmp_path, "20260101T000000Z-aaaaaa", "box", "passed")
+    record = tmp_path / "20260101T000000Z-aaaaaa" / "results.json"
+    doc = json.loads(record.read_text())  # a check of every family, as a whole run has
+    doc["results"] += [
+        {"test": f"suites/virtual/t.py::test_{f}_check", "outcome": "passed", "message": "",
+         "phase": "call", "duration_s": 0.1, "evidence": {}}
+        for f in reports.FAMILIES
+    ]  # fmt: skip
+    record.write_text(json.dumps(doc))
     index = reports.write_index(tmp_path)
     report = tmp_path / "20260101T000000Z-aaaaaa" / "report.html"
     with sync_playwright() as pw:
@@ -123,7 +149,7 @@ def test_pages_render_in_headless_chromium(tmp_path: Path) -> None:
         )  # fmt: skip
         try:
             for path, must_show in ((index, "#matrix"), (report, "img")):
-                page = browser.new_page()
+                page = browser.new_page(viewport={"width": 1366, "height": 768})
                 errors: list[str] = []
                 page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
                 page.on(
@@ -140,6 +166,9 @@ def test_pages_render_in_headless_chromium(tmp_path: Path) -> None:
                 assert broken == [], f"broken images in {path.name}: {broken}"
                 assert errors == [], f"errors in {path.name}: {errors}"
                 page.screenshot(path=str(tmp_path / f"{path.stem}.png"), full_page=True)
+                if path == index:  # the matrix fits a laptop's screen
+                    width = page.evaluate("document.documentElement.scrollWidth")
+                    assert width <= 1366, f"the matrix is {width} px wide"
         finally:
             browser.close()
     index_text = index.read_text()

@@ -47,12 +47,13 @@ class ChromeDriver(AppDriver):
         )
 
     def fetch_page(self, url: str, timeout: float = 60.0) -> execs.ExecResult:
-        """chromium itself loads ``url`` (headless, with its own resolver and network stack, no
-        proxy) and prints the page's DOM: what the browser reaches, not what a tool would."""
+        """chromium itself loads ``url`` (headless, with its own resolver and network stack,
+        and the proxy settings of its environment, as a user's chromium honours them) and
+        prints the page's DOM: what the browser reaches, not what a tool would."""
         return execs.run(
             self.container,
             [
-                "chromium", "--headless", "--disable-gpu", "--no-proxy-server",
+                "chromium", "--headless", "--disable-gpu",
                 f"--user-data-dir={self.profile_dir('fetch')}", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update",
                 "--timeout=20000", "--dump-dom", url,

@@ -52,7 +52,10 @@ class AppPart(Part):
             "ipc_mode": f"container:{gnome.id}",
             "network": seat.network().name,
             "volumes": {**seat.driver_volumes(), **self._secret_volume(), **seat.tmp_mount()},
-            "environment": {"DISPLAY": DISPLAY, "http_proxy": cache.RUNTIME_PROXY},
+            # No http_proxy: the package cache is apt's own setting (the recipe's dnf.conf
+            # line); in the environment, chromium would send page loads to it, around
+            # chrome's VPN.
+            "environment": {"DISPLAY": DISPLAY},
             **seat.device_args(),
             **seat.privilege_args(),
         }

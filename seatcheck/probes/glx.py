@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from docker.models.containers import Container
 
 from .. import execs
+from ..errors import ProbeError
 
 DISPLAY_ENV = {"DISPLAY": ":0"}
 
@@ -36,7 +37,7 @@ _FIELDS = {
 
 
 def parse_glxinfo(text: str) -> GlxInfo:
-    """Parse ``glxinfo -B`` output; raises ValueError when it has no renderer at all."""
+    """Parse ``glxinfo -B`` output; raises ProbeError when it has no renderer at all."""
     values: dict[str, str] = {}
     kept: list[str] = []
     for raw in text.splitlines():
@@ -47,7 +48,7 @@ def parse_glxinfo(text: str) -> GlxInfo:
         kept.append(raw.strip())
         values.setdefault(field, value.strip())
     if "renderer" not in values or "direct_rendering_text" not in values:
-        raise ValueError("glxinfo printed no renderer: " + " | ".join(text.splitlines()[-3:]))
+        raise ProbeError("glxinfo printed no renderer: " + " | ".join(text.splitlines()[-3:]))
     accel = values.get("accelerated")
     return GlxInfo(
         direct_rendering=values["direct_rendering_text"].startswith("Yes"),
@@ -65,7 +66,7 @@ def glxinfo(container: Container, user: str, env: dict[str, str] | None = None) 
     environment = {**DISPLAY_ENV, **(env or {})}
     result = execs.run(container, ["glxinfo", "-B"], user=user, environment=environment)
     if not result.ok:
-        raise ValueError(f"glxinfo failed in {container.name}: {result.describe()}")
+        raise ProbeError(f"glxinfo failed in {container.name}: {result.describe()}")
     return parse_glxinfo(result.stdout)
 
 

@@ -33,3 +33,23 @@ def x_server(gnome: Container) -> IpcFacts:
     pid = found[0]
     name = Path(f"/proc/{pid}/comm").read_text().strip()
     return IpcFacts(name, pid, proc.namespace(pid, "ipc"))
+
+
+@dataclass(frozen=True)
+class ProcessIpc:
+    pid: int  # on the host
+    command: str
+    namespace: str
+
+
+def every_process(container: Container) -> list[ProcessIpc]:
+    """The IPC namespace of every process in the container (every process of its PID
+    namespace); a process that ended while being read is left out."""
+    found = []
+    for pid in proc.same_pid_namespace(proc.pid_of(container)):
+        try:
+            namespace = proc.namespace(pid, "ipc")
+        except ProbeError:
+            continue
+        found.append(ProcessIpc(pid, proc.command_line(pid)[:160], namespace))
+    return found

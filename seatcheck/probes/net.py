@@ -5,7 +5,10 @@ resolver a resolv.conf names, the requests an HTTP server logged."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +27,30 @@ def parse_listening_ports(proc_net_tcp: str) -> set[int]:
     return ports
 
 
-def listening_tcp_ports(pid: int) -> set[int]:
-    """TCP ports listening in the network namespace of host process ``pid``."""
-    ports: set[int] = set()
+def _hex_address(text: str) -> str:
+    """An address of /proc/net/tcp{,6}: little-endian hex words, as the kernel holds them."""
+    raw = bytes.fromhex(text)
+    if len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw[::-1]))
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    return str(ipaddress.IPv6Address(words))
+
+
+def parse_listening_sockets(proc_net_tcp: str) -> set[tuple[str, int]]:
+    """(address, port) of each TCP socket in LISTEN state in /proc/net/tcp or tcp6."""
+    found = set()
+    for line in proc_net_tcp.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) > 3 and fields[3] == TCP_LISTEN:
+            address, port = fields[1].rsplit(":", 1)
+            found.add((_hex_address(address), int(port, 16)))
+    return found
+
+
+def listening_tcp_sockets(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP listener in the network namespace of host process
+    ``pid``, IPv4 and IPv6."""
+    found: set[tuple[str, int]] = set()
     for table in ("tcp", "tcp6"):
         path = Path(f"/proc/{pid}/net/{table}")
         try:
@@ -35,8 +59,62 @@ def listening_tcp_ports(pid: int) -> set[int]:
             raise ProbeError(f"cannot read {path}: {exc.strerror}") from None
         if not text.startswith("  sl"):
             raise ProbeError(f"{path} is not a TCP table: {text[:80]!r}")
-        ports |= parse_listening_ports(text)
-    return ports
+        found |= parse_listening_sockets(text)
+    return found
+
+
+# A client's connection setup (X11 protocol, section 8: little-endian, version 11.0, no
+# authorisation); what the peer answers says whether an X server is listening.
+X11_SETUP = b"l\x00\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+_SETUP_CLIENT = """
+import socket, sys
+address, port, setup = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+deadline = float(sys.argv[4])
+family = socket.AF_INET6 if ":" in address else socket.AF_INET
+with socket.socket(family, socket.SOCK_STREAM) as s:
+    s.settimeout(deadline)
+    try:
+        s.connect((address, port)); s.sendall(setup); sys.stdout.write(s.recv(8).hex())
+    except OSError as exc:
+        sys.stderr.write(str(exc))
+"""
+
+
+def x11_setup_reply(answer: bytes) -> str:
+    """What a connection-setup answer says: 'X11 ...' when an X server sent it, else ''."""
+    if len(answer) < 4:
+        return ""
+    status, major = answer[0], int.from_bytes(answer[2:4], "little")
+    if status in (0, 1) and major == 11:
+        return f"X11 {'accepted' if status == 1 else 'refused'} the connection setup"
+    if status == 2:
+        return "X11 asked to authenticate"
+    return ""
+
+
+def answers_x11(pid: int, address: str, port: int, deadline: float = 3.0) -> str:
+    """Whether the TCP listener ``address:port`` of ``pid``'s network namespace answers an
+    X11 connection setup (from inside that namespace: a listener on its loopback counts
+    too); what it answered, or ''."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
+    try:
+        done = subprocess.run(
+            ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", _SETUP_CLIENT,
+             target, str(port), X11_SETUP.hex(), str(deadline)],
+            capture_output=True, text=True, timeout=deadline + 10, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ProbeError(
+            f"cannot speak to {target}:{port} in pid {pid}'s namespace: {exc}"
+        ) from None
+    if done.returncode != 0:
+        raise ProbeError(f"nsenter into pid {pid}'s network namespace failed: {done.stderr[-300:]}")
+    return x11_setup_reply(bytes.fromhex(done.stdout.strip() or ""))
+
+
+def listening_tcp_ports(pid: int) -> set[int]:
+    """TCP ports listening in the network namespace of host process ``pid``."""
+    return {port for _, port in listening_tcp_sockets(pid)}
 
 
 @dataclass(frozen=True)
@@ -110,3 +188,67 @@ def http_requests(log: str) -> list[tuple[str, str]]:
     """(source address, path) of each request in python3 http.server's log."""
     found = re.findall(r"^(\d+\.\d+\.\d+\.\d+) - - \[[^\]]*\] \"GET (\S+)", log, re.M)
     return [(str(a), str(b)) for a, b in found]
+
+
+# Destinations a packet from an app may be sent to, for `ip route get` (it asks the kernel's
+# routing decision and sends nothing): private ranges, documentation (TEST-NET) and public
+# addresses, IPv4.
+ROUTE_GET_DESTINATIONS = (
+    "10.0.0.1", "172.16.0.1", "192.168.0.1",
+    "192.0.2.1", "198.51.100.1", "203.0.113.1",
+    "1.1.1.1", "8.8.8.8", "93.184.216.34",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TableRoute:
+    """A route of any table of a network namespace, as `ip -j route show table all` gives it."""
+
+    table: str
+    kind: str  # unicast, local, broadcast, ...: only unicast routes carry packets out
+    destination: str
+    dev: str
+    gateway: str = ""
+
+    def __str__(self) -> str:
+        via = f" via {self.gateway}" if self.gateway else ""
+        kind = "" if self.kind == "unicast" else f"{self.kind} "
+        return f"{kind}{self.destination}{via} dev {self.dev} table {self.table}"
+
+
+def parse_ip_json(text: str, what: str) -> list[dict[str, object]]:
+    """The list iproute2's ``-j`` prints; ProbeError on anything else."""
+    try:
+        data = json.loads(text or "[]")
+    except json.JSONDecodeError as exc:
+        raise ProbeError(f"{what}: not iproute2's JSON ({exc}): {text[:120]!r}") from None
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise ProbeError(f"{what}: expected a JSON list of objects; found {text[:120]!r}")
+    return data
+
+
+def parse_table_routes(text: str) -> list[TableRoute]:
+    """Every route of every table from `ip -j route show table all` (IPv4 or IPv6)."""
+    found = []
+    for entry in parse_ip_json(text, "ip route show table all"):
+        dst = str(entry.get("dst", ""))
+        if not dst:
+            raise ProbeError(f"a route without a destination: {entry}")
+        found.append(
+            TableRoute(
+                table=str(entry.get("table", "main")), kind=str(entry.get("type", "unicast")),
+                destination="0.0.0.0/0" if dst == "default" else dst,
+                dev=str(entry.get("dev", "")), gateway=str(entry.get("gateway", "")),
+            )
+        )  # fmt: skip
+    return found
+
+
+def parse_route_get(text: str) -> str:
+    """The interface `ip -j route get` chose (or the kind of route: unreachable, prohibit)."""
+    entries = parse_ip_json(text, "ip route get")
+    if len(entries) != 1:
+        raise ProbeError(f"ip route get: expected one answer; found {entries}")
+    entry = entries[0]
+    kind = str(entry.get("type", "unicast"))
+    return str(entry.get("dev", "")) if kind == "unicast" else kind

@@ -48,6 +48,30 @@ def children_named(pid: int, names: tuple[str, ...]) -> list[int]:
     return sorted(found)
 
 
+def same_pid_namespace(pid: int) -> list[int]:
+    """Every process in ``pid``'s PID namespace (a container's init: all the container's
+    processes, those its engine started with exec too, whose parent is outside it), from the
+    host's /proc."""
+    own = namespace(pid, "pid")
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "ns" / "pid") == own:
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # it ended meanwhile
+    return sorted(found)
+
+
+def command_line(pid: int) -> str:
+    """The process's arguments, space-separated ('' for a kernel thread or one that ended)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
 def _descends_from(pid: int, ancestor: int) -> bool:
     while pid > 1:
         if pid == ancestor:

@@ -16,6 +16,7 @@ from typing import Any
 from docker.models.containers import Container
 
 from .. import execs
+from ..errors import ProbeError
 
 ACCESS_LOG = "/var/log/squid/access.log"
 PACKAGE_RE = re.compile(r"\.(deb|udeb|rpm)$", re.IGNORECASE)
@@ -134,7 +135,7 @@ def summarize(entries: Iterable[AccessEntry]) -> CacheStats:
 def read_log(squid: Container, timeout: float = 20) -> str:
     result = execs.run(squid, ["cat", ACCESS_LOG], timeout=timeout)
     if not result.ok:
-        raise RuntimeError(f"cannot read squid's access log: {result.describe()}")
+        raise ProbeError(f"cannot read squid's access log: {result.describe()}")
     return result.stdout
 
 
@@ -208,5 +209,5 @@ def fetch(container: Container, url: str, proxy: str, timeout: float = 20) -> Fe
     command, env = fetch_command(url, proxy, timeout)
     result = execs.run(container, command, timeout=timeout + 5, environment=env)
     if not result.ok:
-        raise RuntimeError(f"the fetch helper failed in {container.name}: {result.describe()}")
+        raise ProbeError(f"the fetch helper failed in {container.name}: {result.describe()}")
     return parse_fetch(url, result.stdout)

@@ -215,7 +215,7 @@ def screenshot(dpy: display.Display) -> Image.Image:
     width, height = screen.width_in_pixels, screen.height_in_pixels
     raw = screen.root.get_image(0, 0, width, height, X.ZPixmap, 0xFFFFFFFF)
     if raw.depth not in (24, 32):
-        raise ValueError(f"unexpected root depth {raw.depth}")
+        raise ProbeError(f"unexpected root depth {raw.depth}")
     return Image.frombytes("RGB", (width, height), raw.data, "raw", "BGRX")
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from seatcheck import drivers, execs, machine, nvidia, roles
 from seatcheck import profile as profile_module
+from seatcheck.errors import ProbeError
 from seatcheck.probes import chrome, glx, proc, vlc
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
@@ -36,7 +37,7 @@ def test_glx_direct_rendering_on_expected_renderer(
     where = f"in the {role} container"
     try:
         info = glx.glxinfo(container_of(seat, role), seat.config.seat_user)
-    except ValueError as exc:
+    except ProbeError as exc:
         pytest.fail(f"expected glxinfo to report a renderer {where}; found: {exc}")
     record_property("glxinfo", asdict(info))
     if expect.direct_rendering:

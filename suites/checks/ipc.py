@@ -13,7 +13,7 @@ from seatcheck.probes import ipc, proc
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
 
-from .common import Record, app_of
+from .common import Present, Record, app_of
 from .x11 import managed_window, screen_shows
 
 # Unusual stripes: no desktop default draws them.
@@ -21,14 +21,31 @@ SHM_PATTERN = ((201, 37, 74), (37, 201, 180), (240, 200, 10), (90, 40, 210))
 
 
 @pytest.mark.parametrize("role", roles.APP_ROLES)
-def test_ipc_app_shares_x_server_namespace(seat: Seat, role: str, record_property: Record) -> None:
+def test_ipc_app_shares_x_server_namespace(
+    seat: Seat, presentation: Present, role: str, record_property: Record
+) -> None:
+    """Every process of the app container, its own program's among them (found by the
+    presentation's title in their arguments), is in the X server's IPC namespace, not the
+    host's. Not looked at: processes started after the check."""
+    shown = presentation(role)  # the app's own program, running
     server = ipc.x_server(seat.gnome())
     app = ipc.ipc_facts(app_of(seat, role))
     host = proc.namespace(os.getpid(), "ipc")  # the harness runs in the host's namespace
-    record_property("ipc", {"x_server": asdict(server), role: asdict(app), "host": host})
-    assert app.namespace == server.namespace, (
-        f"expected the {role} container in the X server's IPC namespace {server.namespace} "
-        f"({server.name}, pid {server.pid}); found {app.namespace}"
+    processes = ipc.every_process(app_of(seat, role))
+    program = [p for p in processes if shown.title in p.command]
+    record_property("ipc", {
+        "x_server": asdict(server), role: asdict(app), "host": host,
+        "processes": [asdict(p) for p in processes],
+    })  # fmt: skip
+    assert program, (
+        f"expected {role}'s own program ({shown.title}) among its container's processes; "
+        f"found {[p.command for p in processes]}"
+    )
+    elsewhere = [p for p in processes if p.namespace != server.namespace]
+    assert not elsewhere, (
+        f"expected every process of the {role} container in the X server's IPC namespace "
+        f"{server.namespace} ({server.name}, pid {server.pid}); found "
+        + "; ".join(f"{p.command[:60]!r} (pid {p.pid}) in {p.namespace}" for p in elsewhere)
     )
     assert app.namespace != host, f"expected {role} not in the host's IPC namespace {host}"
 

@@ -20,7 +20,7 @@ import pytest
 from seatcheck import cache, execs, roles
 from seatcheck import vpn as vpn_mod
 from seatcheck.drivers.chrome import ChromeDriver
-from seatcheck.errors import SetupError
+from seatcheck.errors import ProbeError, SetupError
 from seatcheck.probes import net
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, time_scale, wait_for
@@ -102,30 +102,77 @@ def _outcome(result: execs.ExecResult) -> str:
     return f"exit {result.exit_code}, DOM {len(result.stdout)} bytes; {last[-200:]}"
 
 
+def _paths_out(
+    up: vpn_mod.Vpn, destinations: list[str]
+) -> tuple[dict[str, object], dict[str, str]]:
+    """Every route of every table in chrome's network namespace (IPv4 and IPv6), its policy
+    rules, and the kernel's choice of interface for each destination, read through the
+    VPN client, which shares that namespace."""
+    tables: dict[str, object] = {}
+    for family in ("-4", "-6"):
+        out = execs.check(up.client, ["ip", "-j", family, "route", "show", "table", "all"])
+        tables[family] = net.parse_table_routes(out.stdout)
+    rules = execs.check(up.client, ["ip", "-j", "-4", "rule", "show"]).stdout
+    tables["rules"] = net.parse_ip_json(rules, "ip rule show")
+    chosen: dict[str, str] = {}
+    for dst in destinations:
+        got = execs.run(up.client, ["ip", "-j", "-4", "route", "get", dst], timeout=15)
+        if got.ok:
+            chosen[dst] = net.parse_route_get(got.stdout)
+        elif "unreachable" in got.stderr.lower():
+            chosen[dst] = "unreachable"  # no route at all: nothing leaves
+        else:
+            raise ProbeError(f"ip route get {dst} in chrome's namespace: {got.describe()}")
+    return tables, chosen
+
+
 def test_vpn_chrome_routes_through_the_tunnel(
     seat: Seat, vpn: VpnRun, record_property: Record
 ) -> None:
+    """chrome's every route: the main table as the kernel lists it (/proc/<pid>/net/route,
+    read from the host), every table and policy rule in its namespace, and the kernel's
+    choice of interface for private, documentation and public destinations. Not looked at:
+    packet filters that redirect inside the namespace, and what the tunnel's far end does."""
     up = _up(vpn)
     routes = net.routes(_pid(seat, roles.CHROME))  # chrome's own table, read from the host
     age = _handshake_age(up)
     allowed = {up.endpoint_ip: "the VPN endpoint (the tunnel's own packets)", **up.exceptions}
+    destinations = [*net.ROUTE_GET_DESTINATIONS, up.canary_ip, up.server_ip]
+    tables, chosen = _paths_out(up, destinations)
     # The named exception works: chrome's run-time installs still reach the package cache.
     cache_ip = execs.run(container_of(seat, roles.CHROME), ["getent", "hosts", cache.RPMCACHE],
                          timeout=15).stdout.split()[:1]  # fmt: skip
     cache_reached = bool(cache_ip) and _reaches(seat, roles.CHROME, cache_ip[0], cache.PORT)
+    every = [r for family in ("-4", "-6") for r in tables[family]]  # type: ignore[attr-defined]
     record_property("vpn", {
         **up.describe(), "chrome_routes": [str(r) for r in routes], "handshake_age_s": age,
         "eth0_allowed": allowed, "package_cache": {"address": cache_ip, "reached": cache_reached},
+        "every_table": [str(r) for r in every], "rules": tables["rules"], "route_get": chosen,
     })  # fmt: skip
     defaults = [r for r in routes if r.is_default]
+    host_routes = {f"{ip}/32" for ip in allowed} | set(allowed)
     leaking = [
         r for r in routes
-        if r.iface != "wg0" and r.destination not in {f"{ip}/32" for ip in allowed}
+        if r.iface != "wg0" and r.destination not in host_routes
     ]  # fmt: skip
     assert [r.iface for r in defaults] == ["wg0"] and not leaking, (
         f"expected chrome's only default route on the tunnel (wg0) and eth0 kept for "
         f"{', '.join(f'{ip}/32' for ip in allowed)} alone; found "
         + "; ".join(str(r) for r in routes)
+    )
+    around = [
+        str(r) for r in every
+        if r.kind == "unicast" and r.dev not in ("wg0", "lo")
+        and r.destination not in host_routes and not r.destination.startswith("fe80:")
+    ]  # fmt: skip
+    assert every and not around, (
+        "expected no table in chrome's namespace to route around the tunnel (wg0) but to "
+        f"{', '.join(allowed)}; found {'; '.join(around) or 'no route at all'}"
+    )
+    wrong = {dst: dev for dst, dev in chosen.items() if dev not in ("wg0", "unreachable")}
+    assert chosen and not wrong, (
+        "expected the kernel to send chrome's packets to every private and public "
+        f"destination through wg0; found {', '.join(f'{d} -> {v}' for d, v in wrong.items())}"
     )
     assert cache_ip and cache_ip[0] in up.exceptions and cache_reached, (
         f"expected chrome to reach its package cache ({cache.RPMCACHE}:{cache.PORT}) by the "
@@ -152,6 +199,10 @@ def _reaches(seat: Seat, role: str, ip: str, port: int) -> bool:
 
 
 def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_property: Record) -> None:
+    """chromium, started as a user starts it (honouring the proxy settings of its own
+    environment), loads the VPN's page by a name only the VPN knows; the server saw it from
+    the endpoint; no other seat container reaches any of the server's addresses. Not looked
+    at: addresses the engine does not show (a server reachable by a name elsewhere)."""
     up = _up(vpn)
     mark = len(net.http_requests(up.server.logs().decode(errors="replace")))
     page = ChromeDriver(app_of(seat, roles.CHROME), seat.config.seat_user).fetch_page(up.url)
@@ -174,6 +225,9 @@ def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_propert
     record_property("vpn_server", {
         "url": up.url, "chromium_got_page": got_token, "chromium": _outcome(page),
         "server_saw": requests, "endpoint_on_vpn_net": endpoint_on_vpn, "others_reach": others,
+        # packets from other networks that the engine forwarded and the server's filter
+        # turned away (the engine rewrites its isolation rules whenever a network is made)
+        "server_filter_turned_away": vpn_mod.server_turned_away(up),
     })  # fmt: skip
     assert got_token, (
         f"expected chromium in chrome to load {up.url} (the VPN's test server) with its "
