@@ -326,7 +326,7 @@ def _secret_in_reports(run_dir: Path, token: bytes) -> dict[str, Any]:
     """The secrets check that can only run once the report is written: the run's secret in
     none of the files the run wrote (report, results, facts, JUnit, logs, screenshots)."""
     scan = leaks.Scan()
-    leaks.scan_tree(run_dir, token, scan, "the run's reports")
+    leaks.scan_tree(run_dir, leaks.Needles.of(token), scan, "the run's reports")
     message = "" if not scan.found else (
         f"expected the run's secret in no report or log of the run ({scan.files} files "
         f"scanned after the report was written); found it in {'; '.join(scan.found[:5])}"

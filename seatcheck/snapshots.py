@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from docker.models.containers import Container
 from docker.models.images import Image
 
+from . import execs
 from .labels import KEEP
 from .parts.app import AppPart
-from .parts.base import wait_ready
+from .parts.base import run_to_end, wait_ready
 
 if TYPE_CHECKING:
     from .topology import Seat
@@ -49,3 +50,17 @@ def start_from(seat: Seat, role: str, image: Image) -> Container:
     container.start()
     wait_ready(snap_role, container, lambda: container.status == "running", 30, "it to run")
     return container
+
+
+def read_alone(
+    seat: Seat, role: str, image: Image, script: str, timeout: float = 30
+) -> execs.ExecResult:
+    """``script`` run in a container of ``image`` with nothing of the seat: no volume (the
+    shared /tmp is where the original's state would hide), no network, no devices. What it
+    reads is what the image itself carries."""
+    probe_role = f"{role}-snapshot-alone"
+    container = seat.create(
+        probe_role, remember=False, image=image.id, network_mode="none",
+        command=["timeout", "--kill-after=2", f"{timeout:g}", "sh", "-c", script],
+    )  # fmt: skip
+    return run_to_end(container, ("sh", "-c", script), timeout)

@@ -99,28 +99,39 @@ def worker_squid_cache_removed(client: DockerClient) -> Iterator[None]:
             client.volumes.get(name).remove(force=True)
 
 
-@pytest.fixture
-def run_suite(client: DockerClient, tmp_path: Path) -> Callable[..., SuiteRun]:
-    """Run ``pytest suites/<profile>`` in a child process, as a user would, and read its report."""
+def suite_runner(client: DockerClient, reports: Path) -> Callable[..., SuiteRun]:
+    """Run ``pytest suites/<profile>`` in a child process, as a user would, and read its
+    report (under ``reports``); ``env`` is added to the child's environment."""
 
-    def run(*args: str, profile_name: str = "virtual", timeout: float = 900) -> SuiteRun:
+    def run(
+        *args: str,
+        profile_name: str = "virtual",
+        timeout: float = 900,
+        env: dict[str, str] | None = None,
+    ) -> SuiteRun:
         run_id = new_run_id()
         cmd = [
             sys.executable, "-m", "pytest", str(ROOT / "suites" / profile_name),
             "-p", "no:cacheprovider", f"--seatcheck-run-id={run_id}",
-            f"--seatcheck-reports={tmp_path / 'reports'}", *squid_volume(), *args,
+            f"--seatcheck-reports={reports}", *squid_volume(), *args,
         ]  # fmt: skip
         proc = subprocess.run(
             cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})),
         )  # fmt: skip
         output = proc.stdout + proc.stderr
         return SuiteRun(
             run_id=run_id,
             returncode=proc.returncode,
             output=output,
-            run_dir=tmp_path / "reports" / run_id,
+            run_dir=reports / run_id,
             leftovers=topology.leftovers(client, run_id),
         )
 
     return run
+
+
+@pytest.fixture
+def run_suite(client: DockerClient, tmp_path: Path) -> Callable[..., SuiteRun]:
+    """Run ``pytest suites/<profile>`` in a child process, as a user would, and read its report."""
+    return suite_runner(client, tmp_path / "reports")

@@ -197,6 +197,9 @@ def test_chrome_system_info_on_llvmpipe() -> None:
     assert not gpu.software_rendering
     assert gpu.feature_status["gpu_compositing"] == "enabled"
     assert gpu.browser == "Chrome/150.0.7871.100"
+    assert gpu.skia_backend == "GaneshGL" and not gpu.hardware_vulkan
+    assert gpu.gl_implementation == "(gl=egl-angle,angle=opengl)"
+    assert gpu.software_named == ()
 
 
 def test_chrome_system_info_with_gpu_disabled_is_software() -> None:
@@ -336,7 +339,22 @@ def test_listening_sockets_keep_their_address() -> None:
 
 
 def test_x11_setup_answer_is_told_apart() -> None:
-    # Xvfb 21.1.7's answer to X11_SETUP over its socket in the gnome image (8 bytes).
+    # Xvfb 21.1.7's answer to x11.SETUP_REQUEST over its socket in the gnome image (8 bytes).
     assert net.x11_setup_reply(bytes.fromhex("01000b0000005309")).startswith("X11 accepted")
     assert net.x11_setup_reply(b"HTTP/1.1 400") == ""
     assert net.x11_setup_reply(b"") == ""
+
+
+def test_secret_found_in_the_encodings_stores_write() -> None:
+    import base64
+
+    from seatcheck.probes import leaks
+
+    token = b"5f0c2a9e41d7b3880c6e2f19a4d5b7c3e8f1a2b3c4d5e6f7"
+    needles = leaks.Needles.of(token)
+    for prefix in (b"", b"s", b"se", b"seat:", b'{"auth":"'):
+        assert needles.find(base64.b64encode(prefix + token + b"\n")).startswith("base64/")
+        assert needles.find(base64.urlsafe_b64encode(prefix + token)).startswith("base64")
+    assert needles.find(b"api_token = " + token) == "as is"
+    assert needles.find(token.hex().encode()) == "hex"
+    assert needles.find(base64.b64encode(b"an unrelated line\n" * 4)) == ""

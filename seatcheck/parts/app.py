@@ -12,7 +12,7 @@ from docker.models.containers import Container
 
 from .. import cache, execs, roles
 from ..errors import SetupError
-from .base import FileEntry, Part, tar, wait_ready
+from .base import FileEntry, Part, run_to_end, tar, wait_ready
 from .gnome import DISPLAY, PulseRuntime
 
 if TYPE_CHECKING:
@@ -95,11 +95,4 @@ class AppPart(Part):
         kwargs["name"] = f"{seat.name_of(probe_role)}-{secrets.token_hex(3)}"
         kwargs["command"] = ["timeout", "--kill-after=2", f"{timeout:g}", *command]
         container = seat.create(probe_role, remember=False, **kwargs)
-        try:
-            container.start()
-            code = container.wait(timeout=timeout + 15)["StatusCode"]
-            out = container.logs(stdout=True, stderr=False).decode(errors="replace")
-            err = container.logs(stdout=False, stderr=True).decode(errors="replace")
-            return execs.ExecResult(tuple(command), int(code), out, err)
-        finally:
-            container.remove(force=True, v=True)
+        return run_to_end(container, tuple(command), timeout)

@@ -15,6 +15,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from ..errors import SetupError
+from ..execs import ExecResult
 from ..waits import WaitTimeout, wait_for
 
 if TYPE_CHECKING:
@@ -58,6 +59,19 @@ def start(role: str, container: Container) -> Container:
     except docker.errors.APIError as exc:
         raise SetupError(role, f"the container did not start: {exc.explanation}") from None
     return container
+
+
+def run_to_end(container: Container, command: tuple[str, ...], timeout: float) -> ExecResult:
+    """Start a short-lived container (its command already bounded by ``timeout``), wait for
+    its end with a deadline, and remove it: its exit status and output."""
+    try:
+        container.start()
+        code = container.wait(timeout=timeout + 15)["StatusCode"]
+        out = container.logs(stdout=True, stderr=False).decode(errors="replace")
+        err = container.logs(stdout=False, stderr=True).decode(errors="replace")
+        return ExecResult(command, int(code), out, err)
+    finally:
+        container.remove(force=True, v=True)
 
 
 def wait_ready(

@@ -68,16 +68,22 @@ def _http_get_json(pid: int, path: str, timeout: float) -> Any:
     return json.loads(body)
 
 
-def devtools_call(pid: int, method: str, timeout: float = 15.0) -> dict[str, Any]:
-    """One DevTools protocol call on the browser target; returns its result."""
+def devtools_call(
+    pid: int,
+    method: str,
+    timeout: float = 15.0,
+    params: dict[str, Any] | None = None,
+    target_url: str = "",
+) -> dict[str, Any]:
+    """One DevTools protocol call on the browser target (or the target at ``target_url``,
+    a page's webSocketDebuggerUrl); returns its result."""
     import websocket  # websocket-client
 
-    version = _http_get_json(pid, "/json/version", timeout)
-    url = version["webSocketDebuggerUrl"]
+    url = target_url or _http_get_json(pid, "/json/version", timeout)["webSocketDebuggerUrl"]
     sock = connect_in_netns(pid, DEBUG_PORT, timeout)
     ws = websocket.create_connection(url, timeout=timeout, socket=sock, suppress_origin=True)
     try:
-        ws.send(json.dumps({"id": 1, "method": method}))
+        ws.send(json.dumps({"id": 1, "method": method, "params": params or {}}))
         while True:
             reply = json.loads(ws.recv())
             if reply.get("id") == 1:
@@ -98,9 +104,27 @@ class ChromeGpu:
     software_rendering: bool  # SwiftShader, or GPU compositing off: chromium draws in software
     feature_status: dict[str, str]
     browser: str
+    skia_backend: str = ""  # what rasters and composites: GaneshGL, GaneshVulkan, Graphite...
+    gl_implementation: str = ""  # e.g. (gl=egl-angle,angle=opengl)
+    hardware_vulkan: bool = False  # whether chromium found a Vulkan device of the machine's
+    software_named: tuple[str, ...] = ()  # every place chromium's GPU state names a software path
 
 
 SOFTWARE_MARKERS = ("SwiftShader", "Subzero")
+
+
+def _software_named(gpu: dict[str, Any]) -> tuple[str, ...]:
+    """Every value of chromium's GPU state that names its software fallback, with where."""
+    found = []
+    places: list[tuple[str, Any]] = [
+        *((f"auxAttributes.{k}", v) for k, v in (gpu.get("auxAttributes") or {}).items()),
+        *((f"devices[{i}]", d) for i, d in enumerate(gpu.get("devices") or [])),
+    ]
+    for where, value in places:
+        text = json.dumps(value).lower()
+        if any(m.lower() in text for m in SOFTWARE_MARKERS):
+            found.append(f"{where}: {json.dumps(value)[:120]}")
+    return tuple(found)
 
 
 def parse_system_info(info: dict[str, Any], browser: str = "") -> ChromeGpu:
@@ -124,6 +148,10 @@ def parse_system_info(info: dict[str, Any], browser: str = "") -> ChromeGpu:
         software_rendering=software,
         feature_status=status,
         browser=browser,
+        skia_backend=str(aux.get("skiaBackendType", "")),
+        gl_implementation=str(aux.get("glImplementationParts", "")),
+        hardware_vulkan=bool(aux.get("hardwareSupportsVulkan", False)),
+        software_named=_software_named(gpu),
     )
 
 
@@ -132,3 +160,31 @@ def gpu_info(pid: int, timeout: float = 15.0) -> ChromeGpu:
     return parse_system_info(
         devtools_call(pid, "SystemInfo.getInfo", timeout), version.get("Browser", "")
     )
+
+
+# What a web page gets: a WebGL and a WebGL2 context, and the renderer each names (the
+# unmasked one, as WEBGL_debug_renderer_info gives it; null where the page gets no context).
+PAGE_WEBGL = """JSON.stringify(Object.fromEntries(['webgl', 'webgl2'].map(kind => {
+  const gl = document.createElement('canvas').getContext(kind);
+  if (!gl) return [kind, null];
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  return [kind, String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER))];
+})))"""
+
+
+def page_webgl(pid: int, title: str, timeout: float = 15.0) -> dict[str, str | None]:
+    """The WebGL and WebGL2 renderers a page titled ``title`` gets (None: no context)."""
+    targets = _http_get_json(pid, "/json/list", timeout)
+    pages = [t for t in targets if t.get("type") == "page" and title in str(t.get("title"))]
+    if not pages:
+        raise ProbeError(f"no page titled {title!r} among chromium's targets: {targets}")
+    result = devtools_call(
+        pid, "Runtime.evaluate", timeout,
+        {"expression": PAGE_WEBGL, "returnByValue": True},
+        target_url=str(pages[0]["webSocketDebuggerUrl"]),
+    )  # fmt: skip
+    value = (result.get("result") or {}).get("value")
+    if not isinstance(value, str):
+        raise ProbeError(f"the page's WebGL probe gave no answer: {result}")
+    found = json.loads(value)
+    return {k: (None if v is None else str(v)) for k, v in found.items()}

@@ -1,11 +1,16 @@
-"""Where a secret's bytes are found: files under host paths (a container's writable layer, an
-image's layers, a report folder), a container's environment and labels. Only measures."""
+"""Where a secret's bytes are found, as they are or in the encodings credential stores write
+(base64 at any alignment, hex): files under host paths (a container's writable layer, its
+volumes, an image's layers, a report folder), a container's environment and labels, and the
+environments of its running processes. Only measures."""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from docker.models.containers import Container
@@ -26,22 +31,70 @@ class Scan:
     found: list[str] = field(default_factory=list)
 
 
-def file_holds(path: Path, needle: bytes) -> tuple[bool, int]:
-    """Whether the file holds ``needle`` (read in chunks that overlap by its length)."""
+def _base64_inside(token: bytes, offset: int, alphabet: bytes | None) -> bytes:
+    """The base64 characters that ``token`` alone decides when it starts ``offset`` bytes
+    into an encoded stream (the ones its neighbours share are left out)."""
+    encoded = base64.b64encode(b"\0" * offset + token, altchars=alphabet).rstrip(b"=")
+    first = -(-8 * offset // 6)  # the first character with no bit of the bytes before it
+    last = 8 * (offset + len(token)) // 6  # past the last one with no bit of the bytes after
+    return encoded[first:last]
+
+
+@dataclass(frozen=True)
+class Needles:
+    """A secret and the forms it takes when written by a tool: as it is, hex, and base64
+    (standard and URL-safe) at each of the three alignments."""
+
+    forms: dict[str, bytes]
+
+    @classmethod
+    def of(cls, token: bytes) -> Needles:
+        forms = {"as is": token, "hex": token.hex().encode(), "HEX": token.hex().upper().encode()}
+        for offset in range(3):
+            forms[f"base64/{offset}"] = _base64_inside(token, offset, None)
+            forms[f"base64url/{offset}"] = _base64_inside(token, offset, b"-_")
+        return cls(forms)
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[bytes]:
+        unique = sorted(set(self.forms.values()), key=len, reverse=True)
+        return re.compile(b"|".join(re.escape(v) for v in unique))
+
+    @property
+    def longest(self) -> int:
+        return max(len(v) for v in self.forms.values())
+
+    def find(self, data: bytes) -> str:
+        """The form found in ``data`` ('' if none)."""
+        match = self._pattern.search(data)
+        if not match:
+            return ""
+        return next(name for name, v in self.forms.items() if v == match.group(0))
+
+
+def _needles(needle: bytes | Needles) -> Needles:
+    return needle if isinstance(needle, Needles) else Needles({"as is": needle})
+
+
+def file_holds(path: Path, needle: bytes | Needles) -> tuple[str, int]:
+    """The form of ``needle`` the file holds ('' if none), and the bytes read (in chunks that
+    overlap by the longest form)."""
+    needles = _needles(needle)
     read, tail = 0, b""
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
                 read += len(chunk)
-                if needle in tail + chunk:
-                    return True, read
-                tail = chunk[-len(needle) :]
+                form = needles.find(tail + chunk)
+                if form:
+                    return form, read
+                tail = chunk[-needles.longest :]
     except OSError:
-        return False, read
-    return False, read
+        return "", read
+    return "", read
 
 
-def scan_tree(root: Path, needle: bytes, scan: Scan, label: str) -> None:
+def scan_tree(root: Path, needle: bytes | Needles, scan: Scan, label: str) -> None:
     """Every regular file under ``root`` (symlinks not followed)."""
     if not root.is_dir():
         raise ProbeError(f"cannot scan {label}: {root} is not a folder")
@@ -52,10 +105,11 @@ def scan_tree(root: Path, needle: bytes, scan: Scan, label: str) -> None:
             if not path.is_file() or path.is_symlink():
                 continue
             scan.files += 1
-            hit, read = file_holds(path, needle)
+            form, read = file_holds(path, needle)
             scan.bytes_read += read
-            if hit:
-                scan.found.append(f"{label}: {path.relative_to(root)}")
+            if form:
+                where = f"{label}: {path.relative_to(root)}"
+                scan.found.append(where if form == "as is" else f"{where} ({form})")
 
 
 def writable_layer(container: Container) -> Path:
@@ -75,14 +129,41 @@ def image_layers(image: Image) -> list[Path]:
     return [Path(p) for p in layers if p]
 
 
-def config_holds(container: Container, needle: bytes) -> list[str]:
+def config_holds(container: Container, needle: bytes | Needles) -> list[str]:
     """Where the container's environment, labels or command carry the bytes."""
     container.reload()
     config = container.attrs.get("Config", {})
-    text = needle.decode(errors="replace")
+    needles = _needles(needle)
     places: Iterable[tuple[str, object]] = [
         ("environment", config.get("Env") or []),
         ("labels", config.get("Labels") or {}),
         ("command", config.get("Cmd") or []),
     ]
-    return [where for where, value in places if text in str(value)]
+    return [where for where, value in places if needles.find(str(value).encode())]
+
+
+def volumes_of(container: Container, leave_out: tuple[str, ...] = ()) -> dict[str, Path]:
+    """The engine's volumes the container mounts (named and anonymous, an image's VOLUME
+    among them), by name, with their folders on the host; bind mounts are not volumes."""
+    container.reload()
+    return {
+        str(m.get("Name")): Path(str(m["Source"]))
+        for m in container.attrs.get("Mounts") or []
+        if m.get("Type") == "volume" and m.get("Source") and m.get("Name") not in leave_out
+    }
+
+
+def process_environments_hold(pids: list[int], needle: bytes | Needles) -> list[str]:
+    """The processes (pid and command) whose environment holds the bytes, in any form."""
+    needles = _needles(needle)
+    found = []
+    for pid in pids:
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        except OSError:
+            continue  # it ended meanwhile
+        form = needles.find(environ)
+        if form:
+            found.append(f"pid {pid} ({command})" + ("" if form == "as is" else f" ({form})"))
+    return found

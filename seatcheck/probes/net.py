@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ProbeError
+from .x11 import SETUP_REQUEST
 
 TCP_LISTEN = "0A"
 
@@ -63,9 +64,6 @@ def listening_tcp_sockets(pid: int) -> set[tuple[str, int]]:
     return found
 
 
-# A client's connection setup (X11 protocol, section 8: little-endian, version 11.0, no
-# authorisation); what the peer answers says whether an X server is listening.
-X11_SETUP = b"l\x00\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 _SETUP_CLIENT = """
 import socket, sys
 address, port, setup = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
@@ -94,13 +92,14 @@ def x11_setup_reply(answer: bytes) -> str:
 
 def answers_x11(pid: int, address: str, port: int, deadline: float = 3.0) -> str:
     """Whether the TCP listener ``address:port`` of ``pid``'s network namespace answers an
-    X11 connection setup (from inside that namespace: a listener on its loopback counts
+    X11 connection setup (X11 protocol, section 8: little-endian, version 11.0, no
+    authorisation) (from inside that namespace: a listener on its loopback counts
     too); what it answered, or ''."""
     target = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
     try:
         done = subprocess.run(
             ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", _SETUP_CLIENT,
-             target, str(port), X11_SETUP.hex(), str(deadline)],
+             target, str(port), SETUP_REQUEST.hex(), str(deadline)],
             capture_output=True, text=True, timeout=deadline + 10, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:

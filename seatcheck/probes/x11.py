@@ -250,3 +250,44 @@ def socket_stat(tmp: Path, display_number: int = 0) -> SocketStat:
 def patch_colour(image: Image.Image, win: WindowInfo, size: int = 40) -> tuple[int, int, int]:
     """The most common colour in a square at the centre of a window's on-screen area."""
     return colour_at(image, win.x + win.width // 2, win.y + win.height // 2, size)
+
+
+def grabs_held(dpy: display.Display) -> list[str]:
+    """The grabs another client holds on the pointer and the keyboard, found by asking for
+    each ourselves (AlreadyGrabbed, or GrabFrozen) and letting go at once."""
+    root = dpy.screen().root
+    held = []
+    pointer = root.grab_pointer(
+        False, X.ButtonPressMask, X.GrabModeAsync, X.GrabModeAsync, X.NONE, X.NONE,
+        X.CurrentTime,
+    )  # fmt: skip
+    if pointer == X.GrabSuccess:
+        dpy.ungrab_pointer(X.CurrentTime)
+    else:
+        held.append(f"pointer ({_GRAB_STATUS.get(pointer, pointer)})")
+    keyboard = root.grab_keyboard(False, X.GrabModeAsync, X.GrabModeAsync, X.CurrentTime)
+    if keyboard == X.GrabSuccess:
+        dpy.ungrab_keyboard(X.CurrentTime)
+    else:
+        held.append(f"keyboard ({_GRAB_STATUS.get(keyboard, keyboard)})")
+    dpy.sync()
+    return held
+
+
+_GRAB_STATUS = {X.AlreadyGrabbed: "already grabbed", X.GrabFrozen: "frozen by a grab",
+                X.GrabInvalidTime: "invalid time", X.GrabNotViewable: "not viewable"}  # fmt: skip
+
+
+def type_keys(dpy: display.Display, text: str) -> None:
+    """``text`` (letters, digits) and Return typed through XTEST, as a keyboard would type
+    them: the server delivers them to the focus, or to whoever grabbed the keyboard."""
+    from Xlib import XK
+    from Xlib.ext import xtest
+
+    for char in [*text, "Return"]:
+        code = dpy.keysym_to_keycode(XK.string_to_keysym(char))
+        if not code:
+            raise ProbeError(f"no keycode for {char!r} on this X server")
+        xtest.fake_input(dpy, X.KeyPress, code)
+        xtest.fake_input(dpy, X.KeyRelease, code)
+    dpy.sync()

@@ -83,6 +83,7 @@ def tone_reading(path: Path, start: int, stop: int, frequency: int) -> ToneReadi
 
 TONE_OVER_NOISE_DB = 20.0  # "well above the noise": a hundredfold the power around it
 SILENT_BELOW_DB = 10.0
+AS_BEFORE_DB = 6.0  # at volume 0: within 6 dB of what that frequency read before the tone
 
 
 def judge_card_tone(wav: Path, offsets: dict[str, int]) -> dict[str, Any] | None:
@@ -96,21 +97,29 @@ def judge_card_tone(wav: Path, offsets: dict[str, int]) -> dict[str, Any] | None
     freq = int(tone.rsplit("-", 1)[1])
     played = tone_reading(wav, offsets[tone], offsets[silent], freq)
     muted = tone_reading(wav, offsets[silent], offsets["card-end"], freq)
-    ok = (
-        played.frames > 0
-        and played.power_db >= TONE_OVER_NOISE_DB
-        and muted.frames > 0
-        and muted.power_db < SILENT_BELOW_DB
-    )
+    # Before the tone, with the other apps' tones playing as they play at volume 0: the
+    # reference for "gone" (their mixing products can put energy near any frequency).
+    before_mark = f"card-before-{freq}"
+    before = tone_reading(wav, offsets[before_mark], offsets[tone], freq) if (
+        before_mark in offsets
+    ) else None  # fmt: skip
+    gone = muted.power_db < SILENT_BELOW_DB or (
+        before is not None and before.frames > 0
+        and muted.power_db <= before.power_db + AS_BEFORE_DB
+    )  # fmt: skip
+    ok = played.frames > 0 and played.power_db >= TONE_OVER_NOISE_DB and muted.frames > 0 and gone
+    reference = f" or within {AS_BEFORE_DB:.0f} dB of before it played" if before else ""
     message = "" if ok else (
         f"expected the sound card's output to hold {freq} Hz at least {TONE_OVER_NOISE_DB:.0f} "
         f"dB over the noise while it played, and samples without it (below "
-        f"{SILENT_BELOW_DB:.0f} dB) at volume 0; found playing: {played.describe()}; at volume "
-        f"0: {muted.describe()}"
+        f"{SILENT_BELOW_DB:.0f} dB{reference}) at volume 0; found playing: {played.describe()}; "
+        f"at volume 0: {muted.describe()}"
+        + (f"; before: {before.describe()}" if before else "")
     )  # fmt: skip
     return {
         "outcome": "passed" if ok else "failed",
         "message": message,
         "evidence": {"card_wav": {"playing": played.as_dict(), "volume_zero": muted.as_dict(),
+                                  "before": before.as_dict() if before else None,
                                   "offsets": offsets}},
     }  # fmt: skip

@@ -14,10 +14,10 @@ from typing import Any
 import docker.errors
 import pytest
 
-from seatcheck import drivers, roles
+from seatcheck import drivers, execs, roles
 from seatcheck.probes import pulse, x11
 from seatcheck.topology import Seat
-from seatcheck.waits import time_scale
+from seatcheck.waits import WaitTimeout, time_scale, wait_for
 
 from .common import Present, Record, app_of
 from .pulse import AUDIBLE, PEAK_WINDOW, _stream  # and its server fixture, by name
@@ -112,6 +112,52 @@ def test_freeze_others_go_on(
         f"expected {OTHER}'s stream above {AUDIBLE} while {FROZEN} is frozen; found "
         f"{max(peaks):.3f}"
     )
+
+
+def test_freeze_input_reaches_other_apps(
+    seat: Seat, frozen: Frozen, record_property: Record
+) -> None:
+    """While one app is frozen, nobody holds the pointer or keyboard (a grab a frozen client
+    took is never let go), and keys typed into another app's window (its own terminal,
+    through XTEST, the server's real input path) reach that app's program. Not looked at:
+    pointer clicks, and input methods."""
+    driver = drivers.driver_for(OTHER, app_of(seat, OTHER), seat.config.seat_user)
+    title = f"seatcheck-typed-{secrets.token_hex(3)}"
+    typed = f"/home/{seat.config.seat_user}/{title}.typed"
+    token = f"seatcheck{secrets.token_hex(4)}"
+    driver.start(title, ("xterm", "-T", title, "-e", "sh", "-c", f"cat > {typed}"))
+    win = managed_window(seat, title)
+    with x11.display_at(seat.x_socket, timeout=X_ANSWER * time_scale()) as dpy:
+        grabs = x11.grabs_held(dpy)
+        x11.activate(dpy, win.window_id)
+        wait_for(lambda: _focused(dpy, win.window_id), 5 * time_scale(), f"{title} focused")
+        x11.type_keys(dpy, token)
+    container = app_of(seat, OTHER)
+    try:
+        got = wait_for(
+            lambda: token in (s := execs.run(container, ["cat", typed], timeout=10).stdout) and s,
+            5 * time_scale(), f"the keys in {typed}",
+        )  # fmt: skip
+    except WaitTimeout:
+        got = execs.run(container, ["cat", typed], timeout=10).stdout
+    record_property("freeze_input", {"grabs_held": grabs, "typed": token, "received": got})
+    assert not grabs, (
+        f"expected no pointer or keyboard grab while {FROZEN} is frozen; found " + ", ".join(grabs)
+    )
+    assert token in str(got), (
+        f"expected the keys {token!r} typed into {OTHER}'s window to reach its terminal while "
+        f"{FROZEN} is frozen; found {str(got).strip()!r}"
+    )
+
+
+def _focused(dpy: Any, window_id: int) -> bool:
+    """Whether the input focus is the window or one of its children (the WM may reparent)."""
+    focus = dpy.get_input_focus().focus
+    while focus and not isinstance(focus, int) and focus.id != dpy.screen().root.id:
+        if focus.id == window_id:
+            return True
+        focus = focus.query_tree().parent
+    return False
 
 
 def test_freeze_app_resumes_after_unfreeze(

@@ -79,22 +79,40 @@ def test_glx_chrome_reports_expected_renderer(
     seat: Seat, presentation: Present, record_property: Record
 ) -> None:
     """Chromium's own GPU state through DevTools: the renderer the profile expects, not its
-    software fallback, with GPU compositing on."""
+    software fallback named anywhere in that state, GPU compositing on, rastering and
+    compositing on GL (or on Vulkan only where the machine has a Vulkan device); and what a
+    web page gets: a WebGL and a WebGL2 context on that renderer. Not looked at: WebGPU,
+    and video decode."""
     expect = seat.config.profile.chrome
-    presentation(roles.CHROME)  # chromium with its DevTools port on the container's loopback
+    shown = presentation(roles.CHROME)  # chromium with its DevTools port on the loopback
     pid = proc.pid_of(app_of(seat, roles.CHROME))
     try:
         gpu = wait_for(lambda: chrome.gpu_info(pid), 30, "chromium's DevTools answer")
+        page = wait_for(lambda: chrome.page_webgl(pid, shown.title), 30, "the page's WebGL")
     except WaitTimeout as exc:
-        pytest.fail(f"expected chromium to answer SystemInfo.getInfo; found {exc}")
-    record_property("chrome_gpu", asdict(gpu))
+        pytest.fail(f"expected chromium to answer SystemInfo.getInfo and its page; found {exc}")
+    record_property("chrome_gpu", {**asdict(gpu), "page_webgl": page})
     where = "in chromium's own GPU state"
     problem = renderer_problem(gpu.gl_renderer, expect.renderers, expect.forbidden_renderers, where)
     assert not problem, problem
-    assert not gpu.software_rendering, (
+    assert not gpu.software_rendering and not gpu.software_named, (
         f"expected chromium to render on the seat's GL; found its software fallback "
-        f"{gpu.gl_renderer!r}"
+        f"{gpu.gl_renderer!r} {'; '.join(gpu.software_named)}"
     )
+    vulkan_only_in_software = "vulkan" in gpu.skia_backend.lower() and not gpu.hardware_vulkan
+    assert gpu.skia_backend and not vulkan_only_in_software, (
+        "expected chromium to raster and composite on the seat's GL (or a Vulkan device of "
+        f"the machine's); found Skia backend {gpu.skia_backend or 'unnamed'!r} with "
+        f"{'a' if gpu.hardware_vulkan else 'no'} hardware Vulkan device"
+    )
+    for kind in ("webgl", "webgl2"):
+        got = page.get(kind)
+        assert got, f"expected a {kind} context for a web page in chromium; found {got!r}"
+        problem = renderer_problem(
+            got, expect.renderers, (*expect.forbidden_renderers, *chrome.SOFTWARE_MARKERS),
+            f"in a page's {kind} context",
+        )  # fmt: skip
+        assert not problem, problem
     if expect.gpu_compositing:
         status = gpu.feature_status.get("gpu_compositing", "missing")
         assert status.startswith("enabled"), (

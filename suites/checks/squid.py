@@ -160,6 +160,48 @@ def test_squid_index_files_never_stale(
         mirror.remove(force=True)
 
 
+def _index_urls(shell: Container) -> list[str]:
+    """The InRelease URLs the seat's own apt uses (its sources, as its images were built)."""
+    listing = execs.shell(
+        shell, "cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null", timeout=15
+    ).stdout
+    urls = []
+    for line in listing.splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0] == "deb" and words[1].startswith("http://"):
+            urls.append(f"{words[1].rstrip('/')}/dists/{words[2]}/InRelease")
+    return urls
+
+
+def test_squid_real_index_files_revalidated(
+    seat: Seat, squid: Container, record_property: Record
+) -> None:
+    """The index files of the mirrors the seat's builds and installs really use (read from
+    its apt sources) are never served from the cache without asking the mirror: two fetches
+    through rpmcache, each a miss or a revalidation (TCP_REFRESH_*), never a plain hit. A
+    rule for the real mirror's host that keeps its index files fresh for a while is what
+    the test mirror above cannot see. Not looked at: the by-hash files (kept on purpose)."""
+    shell = app_of(seat, roles.SHELL)
+    urls = _index_urls(shell)
+    assert urls, "expected the shell app's apt sources to name an http:// mirror; found none"
+    mark = squid_probe.log_mark(squid)
+    fetched = [squid_probe.fetch(shell, url, cache.RUNTIME_PROXY) for url in urls for _ in (1, 2)]
+    logged = [e for e in squid_probe.entries_since(squid, mark) if e.url in urls]
+    record_property("real_index", {
+        "urls": urls, "fetches": [f.describe() for f in fetched],
+        "squid": [e.describe() for e in logged],
+    })  # fmt: skip
+    assert all(f.status == 200 for f in fetched) and len(logged) >= 2 * len(urls), (
+        f"expected each of {', '.join(urls)} fetched twice through rpmcache and logged by "
+        f"squid; found {'; '.join(f.describe() for f in fetched)}; squid logged {len(logged)}"
+    )
+    stale = [e for e in logged if "HIT" in e.action or "FAIL_OLD" in e.action]
+    assert not stale, (
+        "expected the real mirror's index files revalidated with the mirror on every fetch "
+        f"(TCP_MISS or TCP_REFRESH_*); found {'; '.join(e.describe() for e in stale)}"
+    )
+
+
 def _fetch_when_up(container: Container, url: str) -> squid_probe.Fetch:
     """The first fetch from a mirror that has just started (it may need a moment)."""
     deadline = time.monotonic() + 15

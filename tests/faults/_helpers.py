@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from typing import Any
+
+import pytest
 
 from seatcheck import execs
 
@@ -16,3 +19,44 @@ def seat_exec(container: Any, script: str, user: str = "root") -> None:
 
 def fault_node() -> str:
     return os.environ["SEATCHECK_FAULT_NODE"]
+
+
+def start_x_grabber(seat: Any, grab: str) -> None:
+    """A client of its own in the vlc container (the app to be frozen) takes an X grab with
+    libX11 (``grab``: a call on ``x``, the display ``d`` and its root window ``r``) and
+    keeps it; returns once it holds it."""
+    script = (
+        "import ctypes, time; x = ctypes.CDLL('libX11.so.6'); x.XOpenDisplay.restype = "
+        "ctypes.c_void_p; x.XDefaultRootWindow.restype = ctypes.c_ulong; "
+        "d = ctypes.c_void_p(x.XOpenDisplay(b':0')); r = ctypes.c_ulong(x.XDefaultRootWindow(d)); "
+        f"status = {grab}; x.XSync(d, 0); "
+        "open('/tmp/seatcheck-grabbed', 'w').write(str(status)); time.sleep(600)"
+    )
+    seat_exec(
+        seat.app("vlc"),
+        f'(DISPLAY=:0 timeout 600 python3 -c "{script}" >/dev/null 2>&1 &); '
+        "for i in $(seq 50); do [ -s /tmp/seatcheck-grabbed ] && exit 0; sleep 0.1; done; exit 1",
+        user=seat.config.seat_user,
+    )
+
+
+def stop_x_grabber(seat: Any) -> None:
+    seat_exec(seat.app("vlc"), "pkill -f 'XGrab[A-Z]' || true; rm -f /tmp/seatcheck-grabbed")
+
+
+def grab_while_frozen(check: str, grab: str) -> tuple[Any, Any]:
+    """A plugin's two hooks: the grab taken just before ``check`` freezes vlc, and let go
+    after the check's own teardown has unfrozen it (the grab ends with its process)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, Any]:
+        if fixturedef.argname == "frozen" and request.node.name == check:
+            start_x_grabber(request.getfixturevalue("seat"), grab)
+        return (yield)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(item: Any) -> None:
+        if item.name == check:
+            stop_x_grabber(item.funcargs["seat"])
+
+    return pytest_fixture_setup, pytest_runtest_teardown
