@@ -51,6 +51,10 @@ ENDPOINT_ADDR, CLIENT_ADDR = f"{TUNNEL}.1", f"{TUNNEL}.2"
 PORT = 51820
 HTTP_PORT = 8080
 NAME = "vpn.seatcheck.test"  # known only to the VPN's resolver
+# A public-looking address (TEST-NET-2) the endpoint translates to the test server's: only
+# the tunnel leads there. The seat's squid refuses documentation addresses unfetched, so a
+# chromium that sends it to the cache is seen in squid's log and nothing leaves the host.
+PUBLIC_ADDR = "198.51.100.80"
 TUN = "/dev/net/tun"
 ENDPOINT, CLIENT, SERVER, CANARY = "vpn-endpoint", "vpn-client", "vpn-server", "vpn-canary"
 # wireguard-go asks people on Linux to prefer the kernel module; this kernel has none.
@@ -82,6 +86,10 @@ class Vpn:
     @property
     def url(self) -> str:
         return f"http://{NAME}:{HTTP_PORT}/"
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{PUBLIC_ADDR}:{HTTP_PORT}/"
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -225,7 +233,11 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
         # The tunnel's traffic leaves onto the VPN's network as the endpoint's own.
         "nft add table ip seatcheck && "
         "nft 'add chain ip seatcheck post { type nat hook postrouting priority 100 ; }' && "
-        f"nft add rule ip seatcheck post ip saddr {TUNNEL}.0/24 oifname != wg0 masquerade",
+        f"nft add rule ip seatcheck post ip saddr {TUNNEL}.0/24 oifname != wg0 masquerade && "
+        # The public-looking address is the test server's, behind the tunnel only (a
+        # destination translated here: the VPN's internal network carries its own subnet).
+        "nft 'add chain ip seatcheck pre { type nat hook prerouting priority -100 ; }' && "
+        f"nft add rule ip seatcheck pre iifname wg0 ip daddr {PUBLIC_ADDR} dnat to {server_ip}",
         "configure the endpoint's tunnel and NAT", ENDPOINT,
     )  # fmt: skip
     _must(

@@ -25,6 +25,28 @@ from seatcheck.labels import new_run_id
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fault-family", default="", metavar="NAME",
+        help="run only the fault runs that make a check of requirement family NAME fail "
+        "(test_NAME_...), on seats of their own",
+    )  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    family = config.getoption("fault_family")
+    if not family:
+        return
+    keep, drop = [], []
+    for item in items:
+        fault = getattr(item, "callspec", None) and item.callspec.params.get("fault")
+        failing = getattr(fault, "failing", ())
+        (keep if any(f"test_{family}_" in t for t in failing) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def client() -> DockerClient:
     return engine.ensure_engine()

@@ -76,7 +76,21 @@ FAULTS = [
         },
         failing=("test_glx_chrome_reports_expected_renderer",),
         message=r"expected (a renderer matching llvmpipe in chromium's own GPU state|chromium to "
-        r"render on the seat's GL|chromium's gpu_compositing enabled); found",
+        r"render on the seat's GL|chromium's gpu_compositing, rasterization and 2d_canvas "
+        r"enabled); found",
+    ),
+    Fault(
+        "chrome-raster-in-software",
+        # A packaged flag against rendering glitches: tiles and canvases drawn on the CPU,
+        # while compositing, WebGL and the GL renderer stay on the seat's GL.
+        images={
+            "chrome": "RUN echo 'export CHROMIUM_FLAGS=\"$CHROMIUM_FLAGS "
+            "--disable-gpu-rasterization --disable-accelerated-2d-canvas\"' "
+            ">/etc/chromium.d/seatcheck-fault"
+        },
+        failing=("test_glx_chrome_reports_expected_renderer",),
+        message=r"expected chromium's gpu_compositing, rasterization and 2d_canvas enabled; "
+        r"found rasterization '[a-z_]+', 2d_canvas '[a-z_]+'",
     ),
     Fault(
         "chrome-page-3d-disabled",
@@ -377,6 +391,13 @@ FAULTS = [
         r".*; found it in \S+-shell's process pid \d+ \(sleep\)'s environment",
     ),
     Fault(
+        "secrets-kept-in-shared-memory",
+        plugin="secret_in_shm",
+        failing=("test_secrets_in_no_layer_environment_or_image",),
+        message=r"expected the run's secret in no image, writable layer, volume or environment "
+        r".*; found it in tmpfs \S+-(shell|gnome)'s /dev/shm: seatcheck-api\.conf",
+    ),
+    Fault(
         "secrets-base64-credential-store",
         plugin="secret_base64_store",
         failing=("test_secrets_in_no_layer_environment_or_image",),
@@ -488,11 +509,15 @@ FAULTS = [
         "vpn-chrome-env-proxy",
         # An image that sets the package cache as everyone's proxy (a cache tweak): chromium
         # honours it and sends page loads to squid, around the tunnel.
-        images={"chrome": "ENV http_proxy=http://rpmcache:3128"},
+        # The corporate form: private names and ranges spared, the rest to the proxy.
+        images={
+            "chrome": "ENV http_proxy=http://rpmcache:3128 "
+            "no_proxy=localhost,.test,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+        },
         # (once the tunnel drops, the proxy's name finds no resolver: nothing leaks then)
         failing=("test_vpn_server_answers_chrome_alone",),
-        message=r"expected chromium in chrome to load http://vpn\.seatcheck\.test:8080/ \(the "
-        r"VPN's test server\) with its token; found",
+        message=r"expected chromium in chrome to load http://\S+:8080/ \(the VPN's test "
+        r"server\) with its token; found .*squid saw chrome ask for \['TCP_DENIED/403",
     ),
     Fault(
         "vpn-dns-not-switched",

@@ -54,7 +54,8 @@ class ChromeDriver(AppDriver):
             self.container,
             [
                 "chromium", "--headless", "--disable-gpu",
-                f"--user-data-dir={self.profile_dir('fetch')}", "--no-first-run",
+                # a profile of its own: loads side by side must not share one
+                f"--user-data-dir={self.profile_dir(unique_title('fetch'))}", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update",
                 "--timeout=20000", "--dump-dom", url,
             ],

@@ -153,17 +153,22 @@ def volumes_of(container: Container, leave_out: tuple[str, ...] = ()) -> dict[st
     }
 
 
-def process_environments_hold(pids: list[int], needle: bytes | Needles) -> list[str]:
-    """The processes (pid and command) whose environment holds the bytes, in any form."""
+def processes_hold(pids: list[int], needle: bytes | Needles) -> list[str]:
+    """The processes (pid and program) whose environment or arguments hold the bytes, in any
+    form."""
     needles = _needles(needle)
     found = []
     for pid in pids:
         try:
             environ = Path(f"/proc/{pid}/environ").read_bytes()
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue  # it ended meanwhile
-        form = needles.find(environ)
-        if form:
-            found.append(f"pid {pid} ({command})" + ("" if form == "as is" else f" ({form})"))
+        program = arguments.split(b"\0")[0].decode(errors="replace")
+        for where, data in (("environment", environ), ("arguments", arguments)):
+            form = needles.find(data)
+            if form:
+                found.append(
+                    f"pid {pid} ({program})'s {where}" + ("" if form == "as is" else f" ({form})")
+                )
     return found

@@ -76,6 +76,19 @@ with socket.socket(family, socket.SOCK_STREAM) as s:
     except OSError as exc:
         sys.stderr.write(str(exc))
 """
+# A pulse client (libpulse, through pulsectl) with no cookie of the seat's: a server that lets
+# it in names itself.
+_PULSE_CLIENT = """
+import sys, pulsectl
+address, port, deadline = sys.argv[1], sys.argv[2], float(sys.argv[4])
+server = f"tcp6:[{address}]:{port}" if ":" in address else f"tcp:{address}:{port}"
+try:
+    with pulsectl.Pulse("seatcheck-tcp-probe", server=server, connect=False) as pa:
+        pa.connect(autospawn=False, wait=False, timeout=deadline)
+        sys.stdout.write(pa.server_info().server_name)
+except Exception as exc:
+    sys.stderr.write(repr(exc))
+"""
 
 
 def x11_setup_reply(answer: bytes) -> str:
@@ -90,25 +103,67 @@ def x11_setup_reply(answer: bytes) -> str:
     return ""
 
 
-def answers_x11(pid: int, address: str, port: int, deadline: float = 3.0) -> str:
-    """Whether the TCP listener ``address:port`` of ``pid``'s network namespace answers an
-    X11 connection setup (X11 protocol, section 8: little-endian, version 11.0, no
-    authorisation) (from inside that namespace: a listener on its loopback counts
-    too); what it answered, or ''."""
+def _client_in_netns(pid: int, script: str, address: str, port: int, deadline: float) -> str:
+    """``script`` (this Python, with this environment's packages) run as a client in the
+    network namespace of host process ``pid``, against ``address:port`` there (a listener on
+    its loopback counts too); what it printed on stdout, '' if it was killed at the deadline."""
     target = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
     try:
         done = subprocess.run(
-            ["nsenter", f"--net=/proc/{pid}/ns/net", sys.executable, "-c", _SETUP_CLIENT,
-             target, str(port), SETUP_REQUEST.hex(), str(deadline)],
+            ["timeout", "-s", "KILL", f"{deadline + 2:g}", "nsenter", f"--net=/proc/{pid}/ns/net",
+             sys.executable, "-c", script, target, str(port), SETUP_REQUEST.hex(), str(deadline)],
             capture_output=True, text=True, timeout=deadline + 10, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ProbeError(
-            f"cannot speak to {target}:{port} in pid {pid}'s namespace: {exc}"
-        ) from None
+        raise ProbeError(f"cannot speak to {target}:{port} in {pid}'s namespace: {exc}") from None
+    if done.returncode == 137:  # killed at the deadline: no answer
+        return ""
     if done.returncode != 0:
-        raise ProbeError(f"nsenter into pid {pid}'s network namespace failed: {done.stderr[-300:]}")
-    return x11_setup_reply(bytes.fromhex(done.stdout.strip() or ""))
+        raise ProbeError(f"nsenter into pid {pid}'s network namespace: {done.stderr[-300:]}")
+    return done.stdout.strip()
+
+
+def answers_x11(pid: int, address: str, port: int, deadline: float = 3.0) -> str:
+    """Whether the TCP listener ``address:port`` of ``pid``'s network namespace answers an
+    X11 connection setup (X11 protocol, section 8: little-endian, version 11.0, no
+    authorisation); what it answered, or ''."""
+    answer = _client_in_netns(pid, _SETUP_CLIENT, address, port, deadline)
+    return x11_setup_reply(bytes.fromhex(answer or ""))
+
+
+def answers_pulse(pid: int, address: str, port: int, deadline: float = 3.0) -> str:
+    """Whether the TCP listener lets a pulse client in (without the seat's cookie): the
+    server's name, or ''."""
+    name = _client_in_netns(pid, _PULSE_CLIENT, address, port, deadline)
+    return f"pulse server {name!r} let a client in" if name else ""
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A TCP listener of a network namespace and what it answered a client of each kind."""
+
+    address: str
+    port: int
+    x11: str
+    pulse: str
+
+    def __str__(self) -> str:
+        return f"{self.address}:{self.port}"
+
+
+def what_listens(pid: int, deadline: float) -> list[Listener]:
+    """Every TCP listener of ``pid``'s network namespace, each asked for an X11 connection
+    setup and a pulse connection at once (a listener that says nothing costs the deadline)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sockets = sorted(listening_tcp_sockets(pid))
+    with ThreadPoolExecutor(max_workers=max(1, 2 * len(sockets))) as pool:
+        x11 = [pool.submit(answers_x11, pid, a, p, deadline) for a, p in sockets]
+        pulse = [pool.submit(answers_pulse, pid, a, p, deadline) for a, p in sockets]
+        return [
+            Listener(a, p, x.result(), u.result())
+            for (a, p), x, u in zip(sockets, x11, pulse, strict=True)
+        ]
 
 
 def listening_tcp_ports(pid: int) -> set[int]:

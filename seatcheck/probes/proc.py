@@ -99,3 +99,25 @@ def mounts_over(pid: int, paths: tuple[str, ...]) -> dict[str, str]:
         if fields[4] in found:
             found[fields[4]] = f"{fields[sep + 1]} {fields[5]}"
     return found
+
+
+def memory_mounts(pid: int) -> list[str]:
+    """The mount points of every tmpfs (shared memory, /run, ...) in ``pid``'s mount
+    namespace, but /dev itself and the masks over /proc and /sys."""
+    try:
+        text = Path(f"/proc/{pid}/mountinfo").read_text()
+    except OSError as exc:
+        raise ProbeError(f"cannot read the mounts of pid {pid}: {exc.strerror}") from None
+    found = []
+    for line in text.splitlines():
+        fields = line.split()
+        sep = fields.index("-")
+        point = fields[4]
+        # /dev holds device nodes; the engine masks /proc and /sys files with tmpfs mounts
+        if (
+            fields[sep + 1] == "tmpfs"
+            and point != "/dev"
+            and not point.startswith(("/proc", "/sys"))
+        ):
+            found.append(point)
+    return found

@@ -47,17 +47,20 @@ def test_secrets_bound_read_only_for_the_seat_user(seat: Seat, record_property: 
 
 def test_secrets_in_no_layer_environment_or_image(seat: Seat, record_property: Record) -> None:
     """The run's secret, as it is or hex- or base64-encoded (at any alignment, as credential
-    stores write it), in no writable layer, volume (common_tmp, an image's VOLUME) or
-    environment of any seat container, no environment of any process running in one, and
+    stores write it), in no writable layer, volume (common_tmp, an image's VOLUME), tmpfs
+    (shared memory, /run) or environment of any seat container, no environment or argument
+    list of any process running in one, and
     no image made during the run (snapshots included); images older than the secret are not
     counted, they cannot hold it. Not looked at: squid's package cache volume (it holds what
-    the mirrors served), other encryptions or compressions of the secret."""
+    the mirrors served), SysV shared memory segments, other encryptions or compressions of
+    the secret."""
     found = seat.secrets()
     needles = leaks.Needles.of(found.token)
     scan = leaks.Scan()
     containers = seat.client.containers.list(filters={"label": f"{labels.SESSION}={seat.session}"})
     assert containers, f"expected the seat's containers to scan; found none of {seat.session}"
     volumes: dict[str, Path] = {}
+    memory: set[tuple[str, Path]] = set()
     processes = 0
     for container in containers:
         leaks.scan_tree(leaks.writable_layer(container), needles, scan,
@@ -66,12 +69,17 @@ def test_secrets_in_no_layer_environment_or_image(seat: Seat, record_property: R
                        leaks.config_holds(container, needles)]  # fmt: skip
         scan.places += 1
         volumes.update(leaks.volumes_of(container, leave_out=(seat.config.squid_volume,)))
-        pids = proc.same_pid_namespace(proc.pid_of(container))
+        pid = proc.pid_of(container)
+        pids = proc.same_pid_namespace(pid)
         processes += len(pids)
-        scan.found += [f"{container.name}'s process {where}'s environment"
-                       for where in leaks.process_environments_hold(pids, needles)]  # fmt: skip
+        scan.found += [f"{container.name}'s process {where}"
+                       for where in leaks.processes_hold(pids, needles)]  # fmt: skip
+        for mount in proc.memory_mounts(pid):  # shared memory, /run: files nothing else shows
+            memory.add((f"{container.name}'s {mount}", Path(f"/proc/{pid}/root{mount}")))
     for name, folder in sorted(volumes.items()):
         leaks.scan_tree(folder, needles, scan, f"volume {name}")
+    for label, folder in sorted(memory):
+        leaks.scan_tree(folder, needles, scan, f"tmpfs {label}")
     newer = [
         image for image in seat.client.images.list()
         if _created(image.attrs.get("Created", "")) >= found.made_at
@@ -82,6 +90,7 @@ def test_secrets_in_no_layer_environment_or_image(seat: Seat, record_property: R
     made = [i.short_id for i in newer]
     record_property("secret_scan", {**asdict(scan), "containers": len(containers),
                                     "volumes": sorted(volumes), "processes": processes,
+                                    "tmpfs": sorted(label for label, _ in memory),
                                     "forms": sorted(needles.forms),
                                     "images_made_during_run": made})  # fmt: skip
     assert scan.files and volumes and processes, (

@@ -22,6 +22,7 @@ from seatcheck import vpn as vpn_mod
 from seatcheck.drivers.chrome import ChromeDriver
 from seatcheck.errors import ProbeError, SetupError
 from seatcheck.probes import net
+from seatcheck.probes import squid as squid_probe
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, time_scale, wait_for
 
@@ -47,6 +48,20 @@ class VpnRun:
     vpn: vpn_mod.Vpn | None
     error: SetupError | None
     host_before: HostNet
+    squid_mark: int = 0  # squid's log before the VPN's checks: chrome must send it nothing
+
+    def chrome_at_squid(self, seat: Seat) -> list[str]:
+        """What chrome asked the package cache for since the VPN came up (its one exception
+        is for run-time installs; no page load may go there)."""
+        if self.vpn is None:
+            return []
+        since = squid_probe.entries_since(seat.squid(), self.squid_mark)
+        # The routes check opens and closes a connection to the cache (no request in it):
+        # squid logs that as "error:transaction-end-before-headers".
+        return [
+            e.describe() for e in since
+            if e.client == self.vpn.app_ip and not e.url.startswith("error:")
+        ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +70,11 @@ def vpn(seat: Seat) -> Iterator[VpnRun]:
     routes and resolver restored, and the VPN's parts removed, at the end."""
     app_of(seat, roles.CHROME)
     before = _host_net()
+    mark = squid_probe.log_mark(seat.squid())
     try:
-        found = VpnRun(vpn_mod.bring_up(seat), None, before)
+        found = VpnRun(vpn_mod.bring_up(seat), None, before, mark)
     except SetupError as exc:
-        found = VpnRun(None, exc, before)
+        found = VpnRun(None, exc, before, mark)
     try:
         yield found
     finally:
@@ -205,9 +221,21 @@ def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_propert
     at: addresses the engine does not show (a server reachable by a name elsewhere)."""
     up = _up(vpn)
     mark = len(net.http_requests(up.server.logs().decode(errors="replace")))
-    page = ChromeDriver(app_of(seat, roles.CHROME), seat.config.seat_user).fetch_page(up.url)
-    got_token = f"vpn-{up.token}" in page.stdout
+    chromium = ChromeDriver(app_of(seat, roles.CHROME), seat.config.seat_user)
+    # By the name only the VPN's resolver knows, and by a public-looking address (TEST-NET-2)
+    # only the tunnel leads to: a proxy setting that spares private names and ranges sends
+    # the second to the package cache, which refuses it and logs it.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pages = dict(
+            zip(
+                (up.url, up.public_url),
+                pool.map(chromium.fetch_page, (up.url, up.public_url)),
+                strict=True,
+            )
+        )
+    got = {url: f"vpn-{up.token}" in page.stdout for url, page in pages.items()}
     requests = net.http_requests(up.server.logs().decode(errors="replace"))[mark:]
+    at_squid = vpn.chrome_at_squid(seat)
     # Every address the server has now, as the engine shows it (not only the one we gave it).
     up.server.reload()
     addresses = sorted(
@@ -223,15 +251,22 @@ def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_propert
         others = {f"{role} -> {ip}": ok for (role, ip), ok in zip(pairs, reach, strict=True)}
     endpoint_on_vpn = up.endpoint_vpn_ip
     record_property("vpn_server", {
-        "url": up.url, "chromium_got_page": got_token, "chromium": _outcome(page),
+        "chromium_got_page": got, "chromium": {u: _outcome(p) for u, p in pages.items()},
+        "chrome_at_squid": at_squid,
         "server_saw": requests, "endpoint_on_vpn_net": endpoint_on_vpn, "others_reach": others,
         # packets from other networks that the engine forwarded and the server's filter
         # turned away (the engine rewrites its isolation rules whenever a network is made)
         "server_filter_turned_away": vpn_mod.server_turned_away(up),
     })  # fmt: skip
-    assert got_token, (
-        f"expected chromium in chrome to load {up.url} (the VPN's test server) with its "
-        f"token; found {_outcome(page)}"
+    for url, ok in got.items():
+        assert ok, (
+            f"expected chromium in chrome to load {url} (the VPN's test server) with its "
+            f"token; found {_outcome(pages[url])}"
+            + (f"; squid saw chrome ask for {at_squid}" if at_squid else "")
+        )
+    assert not at_squid, (
+        f"expected no page load from chrome at the package cache (its eth0 exception is for "
+        f"installs); found {at_squid}"
     )
     assert requests and {src for src, _ in requests} == {endpoint_on_vpn}, (
         f"expected the test server to see chromium only from the endpoint ({endpoint_on_vpn}, "
@@ -296,18 +331,20 @@ def test_vpn_tunnel_drop_leaks_nothing(seat: Seat, vpn: VpnRun, record_property:
     )  # fmt: skip
     vpn_mod.drop(up)
     path = f"/drop-{up.token}"
+    chromium = ChromeDriver(app_of(seat, roles.CHROME), seat.config.seat_user)
+    urls = (f"http://{up.canary_ip}:{vpn_mod.HTTP_PORT}{path}", f"{up.public_url}drop-{up.token}")
     try:
-        page = ChromeDriver(app_of(seat, roles.CHROME), seat.config.seat_user).fetch_page(
-            f"http://{up.canary_ip}:{vpn_mod.HTTP_PORT}{path}", timeout=45
-        )
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            page, _public = pool.map(lambda u: chromium.fetch_page(u, timeout=45), urls)
         time.sleep(2 * time_scale())  # a late packet would still be logged
         requests = canary_log()
+        at_squid = vpn.chrome_at_squid(seat)
     finally:
         vpn_mod.restore(seat, up)
     from_chrome = [(src, p) for src, p in requests if src == up.app_ip or p == path]
     record_property("vpn_drop", {
         "canary": up.canary_ip, "chrome_ip": up.app_ip, "canary_saw": requests,
-        "chromium_after_drop": _outcome(page),
+        "chromium_after_drop": _outcome(page), "chrome_at_squid": at_squid,
     })  # fmt: skip
     assert any(p == "/control" for _, p in requests), (
         f"expected the canary ({up.canary_ip}) to log the {control} container's request (it "
@@ -316,6 +353,10 @@ def test_vpn_tunnel_drop_leaks_nothing(seat: Seat, vpn: VpnRun, record_property:
     assert not from_chrome, (
         f"expected the canary on the seat network to see nothing from chrome ({up.app_ip}) once "
         f"its tunnel dropped; found {from_chrome}"
+    )
+    assert not at_squid, (
+        f"expected nothing from chrome at the package cache once its tunnel dropped; found "
+        f"{at_squid}"
     )
 
 
