@@ -60,3 +60,36 @@ def grab_while_frozen(check: str, grab: str) -> tuple[Any, Any]:
             stop_x_grabber(item.funcargs["seat"])
 
     return pytest_fixture_setup, pytest_runtest_teardown
+
+
+# A TCP-to-unix-socket bridge (what socat TCP-LISTEN:PORT,fork UNIX-CONNECT:PATH does), in
+# python3: the shell image has it.
+BRIDGE = """
+import socket, sys, threading
+port, path = int(sys.argv[1]), sys.argv[2]
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("0.0.0.0", port))
+server.listen(4)
+def pipe(a, b):
+    try:
+        while data := a.recv(65536):
+            b.sendall(data)
+    finally:
+        a.close(); b.close()
+while True:
+    peer, _ = server.accept()
+    inner = socket.socket(socket.AF_UNIX)
+    inner.connect(path)
+    for a, b in ((peer, inner), (inner, peer)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+"""
+
+
+def bridge_to_tcp(seat: Any, container: Any, port: int, path: str) -> None:
+    """The seat user's bridge from TCP ``port`` (every address) to the unix socket ``path``
+    in ``container``, left running."""
+    container.exec_run(
+        ["timeout", "900", "python3", "-c", BRIDGE, str(port), path],
+        user=seat.config.seat_user, detach=True,
+    )  # fmt: skip

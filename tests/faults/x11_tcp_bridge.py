@@ -3,29 +3,9 @@
 
 from typing import Any
 
-BRIDGE = """
-import socket, threading
-server = socket.socket()
-server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("0.0.0.0", 7100))
-server.listen(4)
-def pipe(a, b):
-    try:
-        while data := a.recv(65536):
-            b.sendall(data)
-    finally:
-        a.close(); b.close()
-while True:
-    peer, _ = server.accept()
-    x = socket.socket(socket.AF_UNIX)
-    x.connect("/tmp/.X11-unix/X0")
-    for a, b in ((peer, x), (x, peer)):
-        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-"""
+from faults._helpers import bridge_to_tcp
 
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        container.exec_run(
-            ["timeout", "900", "python3", "-c", BRIDGE], user=seat.config.seat_user, detach=True
-        )
+        bridge_to_tcp(seat, container, 7100, "/tmp/.X11-unix/X0")
