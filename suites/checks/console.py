@@ -32,6 +32,9 @@ def _display(seat: Seat) -> dict[str, Any]:
 
 
 def test_console_x_holds_its_vt(seat: Seat, gnome: Container, record_property: Record) -> None:
+    """While the seat is up, the X server's VT is the active one, in KD_GRAPHICS with the
+    keyboard K_OFF, read once through the VT's own ioctls. Not looked at: a switch away and back
+    (Ctrl+Alt+F<n>), and the VT's switching mode (recorded, not judged)."""
     vt = int(_display(seat)["vt"])
     state = console.read_vt(vt)
     active = console.active_vt()
@@ -45,6 +48,10 @@ def test_console_x_holds_its_vt(seat: Seat, gnome: Container, record_property: R
 def test_console_gnome_holds_drm_master(
     seat: Seat, gnome: Container, record_property: Record
 ) -> None:
+    """The kernel's list of the card's clients (debugfs) names a process in the gnome
+    container's PID namespace as the card's DRM master. Not looked at: which of its processes
+    that is (any in the namespace passes), the render nodes, and the master after a VT
+    switch."""
     card = str(_display(seat)["card"])
     rows = drm.clients(card)
     record_property("drm_clients", [asdict(r) for r in rows])

@@ -72,6 +72,12 @@ def _peaks(seat: Seat, server: Any, presentation: Present, role: str) -> list[fl
 def test_freeze_others_go_on(
     seat: Seat, frozen: Frozen, presentation: Present, server: Any, record_property: Record
 ) -> None:
+    """With one app frozen by the engine's pause (the engine reports it paused), the X server
+    answers a new client within its deadline and lists its windows; the shell app draws a colour
+    it never drew before, which GNOME Shell puts on the screen; and the shell app's stream stays
+    above 0.5 on its own monitor. Not looked at: a freeze by SIGSTOP (the cgroup freezer only),
+    a "not responding" dialog (titles are recorded, not judged), selections the frozen app owns
+    (a paste from it waits), and the apps other than the shell app."""
     assert frozen.state == "paused", (
         f"expected the engine to report {FROZEN} paused; found {frozen.state!r}"
     )
@@ -163,6 +169,10 @@ def _focused(dpy: Any, window_id: int) -> bool:
 def test_freeze_app_resumes_after_unfreeze(
     seat: Seat, frozen: Frozen, presentation: Present, server: Any, record_property: Record
 ) -> None:
+    """Unfrozen, the app's window shows its colour on the screen again and its stream rises
+    above 0.5 on its own monitor. Not looked at: how long it took (recorded, bounded only by the
+    waits), where its playback and clocks stand after the freeze, and a freeze by SIGSTOP (the
+    cgroup freezer only)."""
     container = app_of(seat, FROZEN)
     started = time.monotonic()
     container.unpause()

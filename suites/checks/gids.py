@@ -37,6 +37,10 @@ def _host_nodes(device: str) -> list[str]:
 
 @pytest.mark.parametrize("role", roles.SEAT_IMAGE_ROLES)
 def test_gids_groups_match_host(seat: Seat, role: str, record_property: Record) -> None:
+    """The image's audio and video groups, and the groups owning the device nodes the profile
+    passes, read through getent, have the host's GIDs. Not looked at: a node's group with no
+    name on the host (the device nodes check compares its number), and the image's /etc/group as
+    the engine reads it itself when it starts a process (getent answers through NSS)."""
     wanted = _seat_groups(seat)
     host = gids.host_group_gids(wanted)
     inside = gids.container_group_gids(_container(seat, role), wanted)
@@ -56,6 +60,10 @@ def test_gids_groups_match_host(seat: Seat, role: str, record_property: Record) 
 
 @pytest.mark.parametrize("role", SEAT_ROLES)
 def test_gids_seat_user_in_audio_and_video(seat: Seat, role: str, record_property: Record) -> None:
+    """The seat user, as the container's user database gives it (through getent and id), is in
+    the container's audio and video groups. Not looked at: the groups a running program really
+    has (no process's own groups are read), and the image's own USER (the seat user alone is
+    asked about)."""
     container = container_of(seat, role)
     wanted = gids.container_group_gids(container, gids.SEAT_GROUPS)
     member = gids.user_gids(container, seat.config.seat_user)
@@ -69,6 +77,9 @@ def test_gids_seat_user_in_audio_and_video(seat: Seat, role: str, record_propert
 
 @pytest.mark.parametrize("role", SEAT_ROLES)
 def test_gids_device_nodes_match(seat: Seat, role: str, record_property: Record) -> None:
+    """Each device node the profile passes, as the container sees it, has the host's GID, and
+    the seat user is in that group. Not looked at: the nodes' mode bits (the GPU nodes check
+    opens the GPU's), and nodes in the container that the profile does not pass."""
     profile = seat.config.profile
     if not profile.devices:
         pytest.skip(f"the {profile.name} profile passes no device nodes (no GPU, no sound card)")

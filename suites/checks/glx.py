@@ -33,6 +33,11 @@ def renderer_problem(
 def test_glx_direct_rendering_on_expected_renderer(
     seat: Seat, role: str, record_property: Record
 ) -> None:
+    """glxinfo -B, run as the seat user, reports direct rendering (where the profile expects
+    it), a renderer the profile names and none it forbids, the vendor it expects and, on NVIDIA,
+    a GL version of the loaded kernel module. Not looked at: EGL, Vulkan and GLES (glxinfo asks
+    GLX alone), what a program draws (the pixel checks look), and the image's own USER (the seat
+    user alone)."""
     expect = seat.config.profile.glx
     where = f"in the {role} container"
     try:
@@ -60,6 +65,9 @@ def test_glx_direct_rendering_on_expected_renderer(
 
 @pytest.mark.parametrize("role", roles.APP_ROLES)
 def test_glx_gpu_nodes_open_read_write(seat: Seat, role: str, record_property: Record) -> None:
+    """Each GPU node the profile passes opens read-write as the seat user in each app container.
+    Not looked at: the gnome container, any use of a node past its open (no ioctl, no data
+    moved), and the image's own USER (the seat user alone)."""
     profile = seat.config.profile
     if not profile.gpu_devices:
         pytest.skip(f"the {profile.name} profile passes no GPU device nodes (no GPU needed)")
@@ -130,7 +138,8 @@ def test_glx_vlc_video_through_its_opengl_output(
     seat: Seat, presentation: Present, record_property: Record
 ) -> None:
     """VLC's own account of its video path (its debug log): the OpenGL video output on a GL
-    provider, which is what the clip's colour on screen went through."""
+    provider, which is what the clip's colour on screen went through. Not looked at: the output
+    VLC picks by itself (it is started with --vout=gl), and hardware video decode."""
     shown = presentation(roles.VLC)
     driver = drivers.driver_for(roles.VLC, app_of(seat, roles.VLC), seat.config.seat_user)
     seen: list[vlc.VlcVideo] = []
@@ -153,7 +162,9 @@ def test_glx_vlc_video_through_its_opengl_output(
 
 @pytest.mark.parametrize("role", SEAT_ROLES)
 def test_glx_nvidia_versions_agree(seat: Seat, role: str, record_property: Record) -> None:
-    """The kernel module, the GL driver and NVML report one NVIDIA version in the container."""
+    """The kernel module, the GL driver and NVML report one NVIDIA version in the container. Not
+    looked at: the X server's own GLX module (its log), and the versions of the Vulkan, EGL and
+    CUDA libraries."""
     prof = seat.config.profile
     if prof.match.vendor != "nvidia":
         pytest.skip(f"the {prof.name} profile runs on no NVIDIA GPU: no NVIDIA driver to match")
@@ -174,7 +185,9 @@ def test_glx_nvidia_versions_agree(seat: Seat, role: str, record_property: Recor
 
 def test_glx_prime_offload_renders_on_the_other_gpu(seat: Seat, record_property: Record) -> None:
     """On a hybrid machine an app's GL sent to the other GPU (PRIME render offload) renders
-    there: its renderer is the other vendor's, not the seat's own GPU's."""
+    there: its renderer is the other vendor's, not the seat's own GPU's. Not looked at: the
+    other apps (the shell app's glxinfo alone), Vulkan and EGL offload, and a program that does
+    not ask for the other GPU itself (the check sets the offload variables)."""
     prof = seat.config.profile
     other = prof.offload_gpu
     if other is None:

@@ -51,6 +51,10 @@ def test_ipc_app_shares_x_server_namespace(
 
 
 def test_ipc_mit_shm_pattern_reaches_screen(seat: Seat, record_property: Record) -> None:
+    """The shell app's own client attaches a SysV shared memory segment to the X server
+    (XShmAttach) and draws stripes into a window through it; each stripe's colour is on the
+    screen. Not looked at: MIT-SHM in the other apps (chromium, VLC), its file descriptor form
+    (XShmAttachFd), and what the card sends to a monitor (the X server's copy is read)."""
     shell = drivers.ShellDriver(app_of(seat, roles.SHELL), seat.config.seat_user)
     launch = shell.shm_pattern(SHM_PATTERN)
     record_property("launch", asdict(launch))

@@ -15,6 +15,11 @@ from .common import SEAT_ROLES, Record, container_of
 
 @pytest.mark.parametrize("role", SEAT_ROLES)
 def test_privilege_system_paths_not_masked(seat: Seat, role: str, record_property: Record) -> None:
+    """In the container's first process's mount table, no mount is placed on /proc/asound or
+    /sys/firmware (those of them the host has): the engine masks a path by mounting over it. Not
+    looked at: the other paths the engine masks (/proc/kcore, /proc/keys,
+    /sys/devices/virtual/powercap and the like), mounts below these two, and whether the files
+    under them can be read."""
     on_host = tuple(p for p in proc.SYSTEM_PATHS if Path(p).exists())
     if not on_host:
         pytest.skip("the host has none of " + ", ".join(proc.SYSTEM_PATHS) + ": nothing to show")

@@ -83,6 +83,11 @@ def _stream(seat: Seat, server: Any, presentation: Present, role: str) -> pulse.
 def test_pulse_app_stream_on_gnome_server(
     seat: Seat, server: Any, presentation: Present, role: str, record_property: Record
 ) -> None:
+    """The app's own stream (found by its container's host name and its program's binary, as
+    libpulse sets them) is a sink input of the gnome container's server, on the default sink,
+    with the seat's machine id and the seat user as its process properties. Not looked at:
+    ALSA-only clients through the pulse plugin (the apps play through libpulse), recording
+    streams, and any stream of the app's other than the first found."""
     stream = _stream(seat, server, presentation, role)
     record_property("stream", asdict(stream))
     assert stream.sink_name == stream.default_sink, (
@@ -144,6 +149,10 @@ def test_pulse_app_stream_audible(
     seat: Seat, server: Any, presentation: Present, loud_peaks: dict[str, list[float]],
     role: str, record_property: Record,
 ) -> None:  # fmt: skip
+    """The app's own stream peaks above 0.5 of full scale on its own monitor (the stream alone,
+    up to four readings of 0.6 s). Not looked at: the tone's frequency (recorded, not judged),
+    what a sound card plays (the card check listens), and ALSA-only clients through the pulse
+    plugin."""
     _stream(seat, server, presentation, role)
     peaks = loud_peaks[role]
     record_property("stream_peaks", peaks)
@@ -159,6 +168,10 @@ def test_pulse_volume_zero_from_gnome_silences(
     seat: Seat, server: Any, presentation: Present, muted_peaks: dict[str, list[float]],
     role: str, record_property: Record,
 ) -> None:  # fmt: skip
+    """With its volume set to 0 from the gnome side (the sink input's volume on the server), the
+    app's stream peaks below 0.02 on its own monitor in two readings. Not looked at: mute, the
+    sink's own volume, and an app that puts its volume back later (the readings last about a
+    second)."""
     _stream(seat, server, presentation, role)
     peaks = muted_peaks[role]
     record_property("stream_peaks_at_volume_zero", peaks)
@@ -222,7 +235,9 @@ def test_pulse_tone_reaches_the_sound_card(
     """A tone of a frequency chosen for this run, played in the shell app, is on a sound card's
     sink; the card's own output (qemu's wav file, read by the host that watches the marks) must
     hold it, and hold samples without it once gnome sets the stream's volume to 0. The host
-    judges the wav and puts its verdict on this check."""
+    judges the wav and puts its verdict on this check. Not looked at: the apps' own streams on
+    the card (only this tone, from the shell app's pacat), recording from the card, and
+    ALSA-only clients through the pulse plugin."""
     if seat.config.profile.sink != "hardware":
         pytest.skip(f"the {seat.config.profile.name} profile plays into a null sink: no sound card")
     if not marks.watched():

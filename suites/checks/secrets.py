@@ -17,6 +17,10 @@ from .common import Record, app_of
 
 
 def test_secrets_bound_read_only_for_the_seat_user(seat: Seat, record_property: Record) -> None:
+    """At their mount point in the shell app, the seat user lists the run's secret files with
+    the host's modes and bytes (by sha256), and a write there fails as read-only, even for root.
+    Not looked at: the files' owners, names that start with a dot (the listing is of *), and the
+    other app containers."""
     shell = app_of(seat, roles.SHELL)
     found = seat.secrets()
     user = seat.config.seat_user

@@ -31,7 +31,9 @@ def _disabled_reason() -> str:
 def test_selinux_shared_volume_not_private(seat: Seat, role: str, record_property: Record) -> None:
     """The files the seat made in the shared volume (the X socket, the pulse runtime dir),
     read through the container's own mount namespace: a shared label (level s0, as ``:z``
-    gives), never a private one (``:Z``'s MCS categories lock the other containers out)."""
+    gives), never a private one (``:Z``'s MCS categories lock the other containers out). Not
+    looked at: the label's type (the next check judges the volume's), and the other files in the
+    shared /tmp (an app's own)."""
     tmp = proc.root_of(container_of(seat, role)) / "tmp"
     paths = [tmp, tmp / ".X11-unix" / "X0", tmp / Path(seat.pulse.runtime_dir).name]
     missing = [str(p) for p in paths if not os.path.lexists(p)]
@@ -58,6 +60,10 @@ def _shared(label: str) -> bool:
 
 
 def test_selinux_shared_volume_labelled_for_containers(seat: Seat, record_property: Record) -> None:
+    """The shared /tmp volume, on the host, has the type of the file context container volumes
+    get under the host's policy (its lxc_contexts, else container-selinux's default), at level
+    s0. Not looked at: the files inside it (the check above reads them), and the seat's other
+    volumes (squid's cache, an image's VOLUME)."""
     if selinux.mode() == "disabled":
         pytest.skip(_disabled_reason())
     expected, source = selinux.expected_file_context()
@@ -71,6 +77,10 @@ def test_selinux_shared_volume_labelled_for_containers(seat: Seat, record_proper
 
 
 def test_selinux_host_paths_keep_labels(seat: Seat, record_property: Record) -> None:
+    """The host paths bound into the seat (/sys/fs/cgroup and the profile's device paths) carry
+    the labels they had before the seat started. Not looked at: the files under a bound
+    directory (each path's own label only), and labels changed after this check (teardown comes
+    later)."""
     before = seat.host_labels_before
     now = {path: selinux.file_label(path) for path in before}
     record_property("host_labels", {"before": before, "now": now})
@@ -90,6 +100,10 @@ def test_selinux_host_paths_keep_labels(seat: Seat, record_property: Record) -> 
 def test_selinux_app_process_label_matches_gnome(
     seat: Seat, role: str, record_property: Record
 ) -> None:
+    """The app container's main process runs as a container type at the MCS level of the gnome
+    container's main process (an app joined to gnome's IPC namespace shares it). Not looked at:
+    the programs started in it through docker exec (an app's main process is sleep infinity),
+    and the labels of the files they write."""
     if selinux.mode() == "disabled":
         pytest.skip(_disabled_reason().replace("the engine applies no labels", "no process labels"))
     gnome, app = seat.gnome(), app_of(seat, role)

@@ -99,6 +99,12 @@ def test_snapshot_chrome_carries_its_state(
 def test_snapshot_chrome_starts_chromium_on_the_carried_profile(
     seat: Seat, chrome_snapshot: ChromeSnapshot, record_property: Record
 ) -> None:
+    """chromium, started in the snapshot's container on the profile carried in it, shows its
+    window, drawn by a client on the snapshot's host (not handed to the original chromium
+    through the profile's lock), with its colour on the screen. Not looked at: chromium's
+    default profile (~/.config/chromium; the carried one is under ~/.cache), what the profile
+    holds beyond letting chromium start, and the image's ENTRYPOINT and CMD (the container runs
+    sleep infinity; chromium is started through docker exec)."""
     from .x11 import managed_window
 
     snap = chrome_snapshot
@@ -135,6 +141,10 @@ def test_snapshot_chrome_starts_chromium_on_the_carried_profile(
 def test_snapshot_chrome_joins_the_seat(
     seat: Seat, chrome_snapshot: ChromeSnapshot, server: Any, record_property: Record
 ) -> None:
+    """The snapshot's container is in the X server's IPC namespace, and its chromium's tone
+    (found by the snapshot's host name) is a stream of the gnome server above 0.5 on its own
+    monitor. Not looked at: its GL renderer, groups and labels (the suite's other checks run on
+    the original container, not on the snapshot's)."""
     snap = chrome_snapshot
     shown = snap.shown
     assert shown is not None
@@ -175,7 +185,9 @@ def test_snapshot_gnome_holds_no_live_session(
     """The running gnome container committed: what the commit adds over the gnome image
     (``docker diff``) holds nothing of the live session: no X lock or socket, no pulse
     runtime (they live in the shared /tmp volume and /run's tmpfs, which a commit leaves
-    out). Whether a seat on it passes the suite is tests/test_snapshots.py's run."""
+    out). Whether a seat on it passes the suite is tests/test_snapshots.py's run. Not looked at:
+    whatever else the diff holds (logs, caches, settings written at run time): only paths naming
+    those markers are judged."""
     gnome = seat.gnome()
     image = snapshots.commit(seat, gnome, roles.GNOME, keep=_keep(request))
     changes = [c["Path"] for c in gnome.diff() or []]

@@ -62,7 +62,9 @@ def apt_updates(seat: Seat, squid: Container) -> dict[str, AptUpdate]:
 def test_squid_answers(
     seat: Seat, apt_updates: dict[str, AptUpdate], role: str, record_property: Record
 ) -> None:
-    """A run-time install's first step (apt-get update) goes through rpmcache and works."""
+    """A run-time install's first step (apt-get update) goes through rpmcache and works. Not
+    looked at: the chrome and vlc containers (gnome and the shell app are updated), and whether
+    every index file came through the cache (one served entry is enough)."""
     if role != roles.GNOME:
         app_of(seat, role)  # skips where the profile has no such app
     update = apt_updates[role]
@@ -79,6 +81,10 @@ def test_squid_answers(
 def test_squid_second_fetch_is_a_hit(
     seat: Seat, squid: Container, apt_updates: dict[str, AptUpdate], record_property: Record
 ) -> None:
+    """In the shell app, apt-get download fetches one small package twice; squid logs both
+    fetches, the second served from its cache (TCP_HIT or TCP_MEM_HIT). Not looked at: a cache
+    that keeps objects in memory only (a memory hit passes) or loses them when squid restarts,
+    and packages larger than this one."""
     shell = app_of(seat, roles.SHELL)
     assert apt_updates[roles.SHELL].result.ok, (
         f"expected apt-get update in shell to work before fetching {PACKAGE}; found "
@@ -115,7 +121,9 @@ def test_squid_index_files_never_stale(
     seat: Seat, squid: Container, record_property: Record
 ) -> None:
     """A mirror changes its InRelease: a fetch through the cache gets the new one at once (a
-    stale InRelease next to fresh by-hash files is apt's "hash sum mismatch")."""
+    stale InRelease next to fresh by-hash files is apt's "hash sum mismatch"). Not looked at:
+    Packages, Sources and Translation files (InRelease alone changes), and other repositories or
+    deb822 .sources."""
     shell = app_of(seat, roles.SHELL)
     # A path of this run's own: the persistent cache must hold no copy from an earlier run
     # (the same address, port and path again would make its first fetch a hit).
@@ -216,7 +224,9 @@ def test_squid_refuses_clients_outside_seat(
     seat: Seat, squid: Container, record_property: Record
 ) -> None:
     """squid also gets an address on a network apart from the seat's; a client there must be
-    refused, though nothing but squid's own rule stands in its way."""
+    refused, though nothing but squid's own rule stands in its way. Not looked at: squid's ports
+    other than the cache's, IPv6, and a container that is not the seat's but is joined to the
+    seat network (its subnet is let in)."""
     outside = seat.extra_network("outside")
     try:
         outside.connect(squid)

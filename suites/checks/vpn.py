@@ -280,6 +280,11 @@ def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_propert
 
 
 def test_vpn_dns_through_the_vpn_resolver(seat: Seat, vpn: VpnRun, record_property: Record) -> None:
+    """chrome's /etc/resolv.conf names the VPN's resolver alone, getent there finds the VPN's
+    name at the test server's address, and the VPN's resolver logged chrome's A query from its
+    tunnel address; the other seat containers neither name that resolver nor find the name. Not
+    looked at: resolvers that bypass resolv.conf (chromium's own DNS over HTTPS, say), AAAA
+    queries, and where the other containers' queries go."""
     up = _up(vpn)
     seen: dict[str, dict[str, object]] = {}
     for role in (roles.CHROME, *OTHERS):
@@ -318,6 +323,12 @@ def test_vpn_dns_through_the_vpn_resolver(seat: Seat, vpn: VpnRun, record_proper
 
 
 def test_vpn_tunnel_drop_leaks_nothing(seat: Seat, vpn: VpnRun, record_property: Record) -> None:
+    """The canary on the seat network first logs a control request from another container; then
+    chrome's tunnel drops as a crashed client drops it (wireguard-go killed, wg0 gone), chromium
+    loads a page on the canary and one at the public test address, and neither the canary nor
+    the package cache sees anything from chrome. Not looked at: what chrome sends after those
+    loads end (a watchdog that puts a route back later is not seen), destinations other than the
+    canary and the cache, and a tunnel that stays up while its far end goes away."""
     up = _up(vpn)
     canary_log = lambda: net.http_requests(up.canary.logs().decode(errors="replace"))  # noqa: E731
     # The canary answers the seat: the shell app reaches it (no evidence, no pass).
@@ -361,6 +372,9 @@ def test_vpn_tunnel_drop_leaks_nothing(seat: Seat, vpn: VpnRun, record_property:
 
 
 def test_vpn_leaves_the_host_as_before(seat: Seat, vpn: VpnRun, record_property: Record) -> None:
+    """With chrome's VPN removed, the host's IPv4 routes (less the engine's bridges) and its TUN
+    and TAP devices are as they were before the VPN came up. Not looked at: IPv6 routes, policy
+    rules, packet filters (iptables, nftables), and routes on the engine's own bridges."""
     if vpn.vpn is None:
         pytest.fail(f"expected chrome's VPN up; found {vpn.error}")
     vpn_mod.restore(seat, vpn.vpn)  # the VPN gone (the drop check may have done it)

@@ -19,6 +19,10 @@ from .common import SEAT_ROLES, Present, Record, app_of, container_of
 def test_x11_shared_socket_in_every_container(
     seat: Seat, role: str, record_property: Record
 ) -> None:
+    """Through the container's own mount namespace, /tmp/.X11-unix is root's with mode 1777 and
+    its X0 is a socket: the common_tmp volume's own (the same device and inode). Not looked at:
+    displays other than :0, and whether a client connects through it (the next check
+    connects)."""
     # Seen through the container's own mount namespace, compared with the host's view of
     # the volume: the same (device, inode) is the same socket file, not a look-alike.
     found = x11.socket_stat(proc.root_of(container_of(seat, role)) / "tmp")
@@ -36,6 +40,9 @@ def test_x11_shared_socket_in_every_container(
 
 
 def test_x11_client_without_network_connects(seat: Seat, record_property: Record) -> None:
+    """xdpyinfo, run as the seat user in a short-lived shell container with no network (the
+    abstract socket out of reach), reaches :0 through /tmp/.X11-unix/X0. Not looked at: the
+    other app images (a shell container only), and a client that draws (xdpyinfo only asks)."""
     # No network namespace shared with the X server: the abstract socket is out of reach,
     # so only the socket file in the shared /tmp can carry this connection.
     result = seat.oneshot(
@@ -129,7 +136,10 @@ def test_x11_app_pixels_reach_the_screen(
     seat: Seat, presentation: Present, role: str, record_property: Record
 ) -> None:
     """Each app's own program draws its colour (shell: a GL client; chrome: a page through
-    its GPU compositor; vlc: a clip through its OpenGL video output)."""
+    its GPU compositor; vlc: a clip through its OpenGL video output). Not looked at: the window
+    beyond a patch at its centre, what the card sends to a monitor (the X server's copy is
+    read), and the apps as a user starts them (chromium runs on a fresh profile with
+    --ignore-gpu-blocklist, VLC with --vout=gl)."""
     shown = presentation(role)
     record_property("presentation", asdict(shown))
     win = managed_window(seat, shown.title)

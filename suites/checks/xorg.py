@@ -14,6 +14,10 @@ from .common import Record
 
 
 def test_xorg_driver_in_use(seat: Seat, record_property: Record) -> None:
+    """The X server's own log in the gnome container names the driver that set up screen 0 as
+    the one the profile expects and, where the profile asks, glamor initialised and the DRI
+    driver the log's DRI2 line names. Not looked at: screens other than screen 0, the monitors'
+    modes and outputs, and what GL clients get (the glx checks ask them)."""
     prof = seat.config.profile
     if prof.display != "xorg":
         pytest.skip(f"the {prof.name} profile's X server ({prof.display}) drives no card")
