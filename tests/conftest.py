@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--fault-family", default="", metavar="NAME",
-        help="run only the fault runs that make a check of requirement family NAME fail "
-        "(test_NAME_...), on seats of their own",
+        help="run only the fault seats with a fault that makes a check of requirement family "
+        "NAME fail (test_NAME_...)",
     )  # fmt: skip
 
 
@@ -39,8 +39,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     keep, drop = [], []
     for item in items:
-        fault = getattr(item, "callspec", None) and item.callspec.params.get("fault")
-        failing = getattr(fault, "failing", ())
+        group = getattr(item, "callspec", None) and item.callspec.params.get("group") or []
+        failing = [t for fault in group for t in getattr(fault, "failing", ())]
         (keep if any(f"test_{family}_" in t for t in failing) else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
