@@ -406,7 +406,8 @@ FAULTS = [
         plugin="secret_in_shm",
         failing=("test_secrets_in_no_layer_environment_or_image",),
         message=r"expected the run's secret in no image, writable layer, volume or environment "
-        r".*; found it in tmpfs \S+-(shell|gnome)'s /dev/shm: seatcheck-api\.conf",
+        # every app's /dev/shm is gnome's (its IPC namespace): the first container scanned
+        r".*; found it in tmpfs \S+-\w+'s /dev/shm: seatcheck-api\.conf",
     ),
     Fault(
         "secrets-base64-credential-store",
@@ -515,6 +516,9 @@ FAULTS = [
         failing=("test_vpn_chrome_routes_through_the_tunnel",),
         message=r"expected no table in chrome's namespace to route around the tunnel \(wg0\) "
         r"but to [\d., ]+; found 198\.51\.100\.0/24 dev eth0 table 200",
+        tolerate=("test_vpn_server_answers_chrome_alone",),
+        why="the VPN's public test address is in the split range: chromium's load of it leaves "
+        "by eth0 and meets nobody",
     ),
     Fault(
         "vpn-chrome-env-proxy",
@@ -528,7 +532,11 @@ FAULTS = [
         # (once the tunnel drops, the proxy's name finds no resolver: nothing leaks then)
         failing=("test_vpn_server_answers_chrome_alone",),
         message=r"expected chromium in chrome to load http://\S+:8080/ \(the VPN's test "
-        r"server\) with its token; found .*squid saw chrome ask for \['TCP_DENIED/403",
+        r"server\) with its token; found .*squid saw chrome ask for \[.*'TCP_DENIED/403 \d+ B "
+        r"GET http://198\.51\.100\.80:8080/'",
+        tolerate=("test_vpn_tunnel_drop_leaks_nothing",),
+        why="chromium's own requests went to the cache too (clients2.google.com, seen): the "
+        "drop check counts every request of chrome's at squid since the VPN came up",
     ),
     Fault(
         "vpn-dns-not-switched",
@@ -580,7 +588,11 @@ FAULTS = [
         failing=("test_squid_answers[gnome]", "test_squid_answers[shell]"),
         message=r"expected apt-get update in the gnome container to fetch its index files "
         r"through http://rpmcache:3128; found .*rpmcache",
-        tolerate=("test_squid_second_fetch_is_a_hit", "test_squid_index_files_never_stale"),
+        tolerate=(
+            "test_squid_second_fetch_is_a_hit",
+            "test_squid_index_files_never_stale",
+            "test_squid_real_index_files_revalidated",
+        ),
         why="they reach the cache by the same name",
     ),
     Fault(
