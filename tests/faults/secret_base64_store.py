@@ -3,16 +3,14 @@
 
 from typing import Any
 
-from faults._helpers import seat_exec
+from faults._helpers import in_shell_as_seat_user
 
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        user = seat.config.seat_user
-        where = seat.secrets().mount_point(user)
-        seat_exec(
-            container,
-            f"mkdir -p /home/{user}/.config && printf 'seat:%s' \"$(sed -n 's/^api_token = //p' "
-            f'{where}/api.conf)" | base64 -w0 > /home/{user}/.config/seatcheck-auth',
-            user=user,
+        home = f"/home/{seat.config.seat_user}"
+        script = (
+            f"mkdir -p {home}/.config && printf 'seat:%s' \"$TOKEN\" | base64 -w0 "
+            f"> {home}/.config/seatcheck-auth"
         )
+        in_shell_as_seat_user(seat, container, script)

@@ -4,16 +4,10 @@ the container's own configured environment stays clean."""
 
 from typing import Any
 
-from faults._helpers import seat_exec
+from faults._helpers import in_shell_as_seat_user
 
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        user = seat.config.seat_user
-        where = seat.secrets().mount_point(user)
-        seat_exec(
-            container,
-            f"API_TOKEN=$(sed -n 's/^api_token = //p' {where}/api.conf) setsid sleep 900 "
-            ">/dev/null 2>&1 </dev/null &",
-            user=user,
-        )
+        script = 'API_TOKEN="$TOKEN" setsid sleep 900 >/dev/null 2>&1 </dev/null &'
+        in_shell_as_seat_user(seat, container, script)
