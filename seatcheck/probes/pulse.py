@@ -124,6 +124,15 @@ def _stream_info(pulse: Any, si: Any) -> StreamInfo:
     )
 
 
+def output_latency(pulse: Any, stream: StreamInfo) -> float:
+    """Seconds of the stream's audio already on its way to the card: its own buffer, the
+    sink's share of it and the sink's latency (a volume change reaches the card that much
+    later)."""
+    si = pulse.sink_input_info(stream.index)
+    sink = pulse.sink_info(stream.sink)
+    return (int(si.buffer_usec) + int(si.sink_usec) + int(sink.latency)) / 1e6
+
+
 def sink_driver(pulse: Any, sink: int) -> str:
     """The module that drives a sink (module-alsa-card for a sound card, module-null-sink)."""
     info = pulse.sink_info(sink)
