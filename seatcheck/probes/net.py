@@ -20,12 +20,7 @@ TCP_LISTEN = "0A"
 
 def parse_listening_ports(proc_net_tcp: str) -> set[int]:
     """TCP ports in LISTEN state from the text of /proc/net/tcp or /proc/net/tcp6."""
-    ports = set()
-    for line in proc_net_tcp.splitlines()[1:]:
-        fields = line.split()
-        if len(fields) > 3 and fields[3] == TCP_LISTEN:
-            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
+    return {port for _, port in parse_listening_sockets(proc_net_tcp)}
 
 
 def _hex_address(text: str) -> str:
@@ -171,11 +166,6 @@ def what_listens(pid: int, deadline: float) -> list[Listener]:
             Listener(a, p, x.result(), u.result())
             for (a, p), x, u in zip(sockets, x11, pulse, strict=True)
         ]
-
-
-def listening_tcp_ports(pid: int) -> set[int]:
-    """TCP ports listening in the network namespace of host process ``pid``."""
-    return {port for _, port in listening_tcp_sockets(pid)}
 
 
 @dataclass(frozen=True)
