@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .labels import SQUID_CACHE_VOLUME, new_run_id
-from .profile import Profile
+from .profile import Profile, project_root
 
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 
@@ -44,7 +44,7 @@ class SeatConfig:
     # A named common_tmp volume kept across runs (as the recipe's common_tmp container is);
     # "" gives each run a fresh one.
     tmp_volume: str = ""
-    dockerfiles: Path = Path(__file__).resolve().parent.parent / "dockerfiles"
+    dockerfiles: Path = field(default_factory=lambda: project_root() / "dockerfiles")
     # The package cache's volume, kept across runs (the cache benchmark uses one of its own).
     squid_volume: str = SQUID_CACHE_VOLUME
     # Role images are tagged <tag_prefix>/<role>:latest.

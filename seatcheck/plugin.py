@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from . import engine, host, machine, nvidia, profile, reaper, recorder, reports
+from . import engine, host, machine, nvidia, profile, reaper, recorder, reports, suite
 from .config import BaseSource, SeatConfig
 from .errors import EngineUnavailable, HardwareMismatch, SeatcheckError, SetupError
 from .probes import leaks
@@ -43,6 +43,7 @@ class RunState:
         self.seat: Seat | None = None
         self.setup_error: SetupError | None = None
         self.results: list[dict[str, Any]] = []
+        self.families: list[str] = []  # the requirement families of the collected checks
         self.leftovers: list[str] = []
 
     def seat_config(self) -> SeatConfig:
@@ -132,6 +133,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for line in suite.MARKERS:
+        config.addinivalue_line("markers", line)
     try:
         state = RunState(config)
         name = config.getoption("seatcheck_profile")
@@ -151,10 +154,10 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _profile_of(path: Path) -> Path | None:
-    for parent in path.parents:
-        if (parent / profile.PROFILE_FILE).is_file():
-            return parent / profile.PROFILE_FILE
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A profile folder's ``profile.toml`` collects the shared checks for that profile."""
+    if file_path.name == profile.PROFILE_FILE:
+        return suite.ProfileChecks.from_parent(parent, path=file_path)
     return None
 
 
@@ -162,10 +165,8 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     state = config.stash[CONFIG_KEY]
-    # The teardown checks tear the seat down: they run after every other check.
-    items.sort(key=lambda item: item.name.startswith("test_teardown_"))
+    found = {p for p in (suite.profile_file(item) for item in items) if p is not None}
     if state.profile is None:
-        found = {p for p in (_profile_of(Path(item.path)) for item in items) if p is not None}
         if len(found) > 1:
             names = ", ".join(sorted(p.parent.name for p in found))
             raise pytest.UsageError(f"one profile per run, but these tests span: {names}")
@@ -175,6 +176,11 @@ def pytest_collection_modifyitems(
             except SeatcheckError as exc:
                 raise pytest.UsageError(str(exc)) from None
     if state.profile is not None and items:
+        # A suite run: every check names its family; stages keep their order (the teardown
+        # checks tear the seat down, so they run after every other check).
+        suite.refuse_unmarked(items)
+        suite.in_stage_order(items)
+        state.families = sorted({suite.family(item) for item in items})
         _stop_before_start(config, state)
 
 
@@ -280,11 +286,17 @@ def pytest_runtest_makereport(
             state.setup_error = error
             item.session.shouldstop = f"the seat could not be stood up ({error.role})"
     if report.when == "call" or report.outcome != "passed":
-        state.results.append(reports.result_of(report))
+        family = suite.family(item)
+        state.results.append(
+            {**reports.result_of(report), "family": family} if family else reports.result_of(report)
+        )
     if state.seat is not None:
         name = item.nodeid.split("::")[-1]
         if report.when == "call":
-            state.seat.timeline.add(name, "check", report.start, report.stop, not report.failed)
+            state.seat.timeline.add(
+                name, "check", report.start, report.stop, not report.failed,
+                family=suite.family(item),
+            )  # fmt: skip
         elif report.when == "setup" and report.duration > 0.5:  # a fixture stood something up
             state.seat.timeline.add(f"set-up for {name}", "setup", report.start, report.stop)
     return report
@@ -305,6 +317,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         seat.facts["host"] = {"error": str(exc)}
     seat.facts["package_cache"] = seat.cache_facts()
     seat.facts["timeline"] = seat.timeline.as_list()
+    seat.facts["families"] = state.families
     try:  # what the harness read from this machine, to replay a failure elsewhere
         recorder.record(run_dir / recorder.ARCHIVE)
         seat.facts["machine_recording"] = recorder.ARCHIVE

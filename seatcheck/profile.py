@@ -78,9 +78,22 @@ class Profile:
         return self.gpu_devices + self.sound_devices
 
 
+def project_root() -> Path:
+    """The checkout seatcheck works from (its suites/ and dockerfiles/): beside the package in
+    a checkout, else the working directory or the nearest folder above it that has both (an
+    installed seatcheck, run from a checkout)."""
+    cwd = Path.cwd()
+    for folder in (Path(__file__).resolve().parent.parent, cwd, *cwd.parents):
+        if (folder / "suites").is_dir() and (folder / "dockerfiles").is_dir():
+            return folder
+    raise ProfileError(
+        f"expected a seatcheck checkout (suites/ and dockerfiles/) at or above {cwd}"
+    )
+
+
 def suites_dir() -> Path:
-    """The suites/ folder that ships beside the seatcheck package."""
-    return Path(__file__).resolve().parent.parent / "suites"
+    """The checkout's suites/ folder."""
+    return project_root() / "suites"
 
 
 def available(root: Path | None = None) -> list[str]:

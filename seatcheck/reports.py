@@ -26,24 +26,6 @@ EVIDENCE_IMAGES = (
     "shm-pattern.png",
     "vm-screen-after.png",  # `seatcheck vm`: the VM's display after the run, read by the host
 )
-FAMILIES = (
-    "glx",
-    "x11",
-    "ipc",
-    "pulse",
-    "gids",
-    "selinux",
-    "secrets",
-    "snapshot",
-    "privilege",
-    "squid",
-    "freeze",
-    "console",
-    "xorg",
-    "teardown",
-    "desktop",
-    "vpn",
-)
 _FAMILY = re.compile(r"::test_([a-z0-9]+)_")
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;
 padding:4px 6px;text-align:left;vertical-align:top} table{border-collapse:collapse;margin:1em 0}
@@ -83,8 +65,12 @@ def _jsonable(value: Any) -> Any:
         return repr(value)
 
 
-def family_of(test: str) -> str:
-    match = _FAMILY.search(test)
+def family_of(result: dict[str, Any]) -> str:
+    """A result's requirement family: its check's family marker, as the run recorded it (a
+    record written before checks carried markers: the name's ``test_<family>_``)."""
+    if result.get("family"):
+        return str(result["family"])
+    match = _FAMILY.search("::" + str(result.get("test") or result.get("name") or ""))
     return match.group(1) if match else "other"
 
 
@@ -97,6 +83,7 @@ def write_run(
         "run_id": facts.get("run_id"),
         "profile": facts.get("profile"),
         "machine": machine_key(facts),
+        "families": facts.get("families") or [],
         "results": results,
         "leftovers": leftovers,
         "timeline": facts.get("timeline") or [],
@@ -211,7 +198,7 @@ def timeline_rows(phases: list[dict[str, Any]], slowest: int = 5) -> list[dict[s
     checks = [p for p in phases if p.get("kind") == "check"]
     families: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for p in checks:
-        families[family_of("::" + str(p["name"]))].append(p)
+        families[family_of(p)].append(p)
     for family, items in families.items():
         start = min(float(p["start_s"]) for p in items)
         end = max(float(p["start_s"]) + float(p["seconds"]) for p in items)
@@ -261,10 +248,10 @@ def render_run(
     verdict = "FAIL" if counts["failed"] or counts["error"] or leftovers else "PASS"
     by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
-        by_family[family_of(r["test"])].append(r)
+        by_family[family_of(r)].append(r)
     sections = []
     family_verdicts = family_outcomes(results)
-    for family in sorted(by_family, key=lambda f: (FAMILIES + (f,)).index(f)):
+    for family in sorted(by_family):
         rows = "".join(
             f"<tr class='{esc(r['outcome'])}'><td>{esc(r['test'].split('::')[-1])}</td>"
             f"<td>{esc(r['outcome'])}</td><td><pre>{esc(r['message'])}</pre>"
@@ -348,7 +335,7 @@ def family_outcomes(results: list[dict[str, Any]]) -> dict[str, str]:
     rank = {"error": 3, "failed": 3, "passed": 2, "skipped": 1}
     found: dict[str, str] = {}
     for r in results:
-        family = family_of(r["test"])
+        family = family_of(r)
         outcome = "failed" if r["outcome"] == "error" else r["outcome"]
         if rank.get(outcome, 0) > rank.get(found.get(family, ""), 0):
             found[family] = outcome
@@ -360,13 +347,12 @@ def _css(outcome: str) -> str:
 
 
 def families_of(runs: list[dict[str, Any]]) -> list[str]:
-    """The requirement families the runs' own checks name (a check's name starts with its
-    family): the known order first, any other after it, so that no family is left out."""
-    found = {family_of(r["test"]) for run in runs for r in run.get("results") or []}
-    if not found:  # runs that died before any check: every family shows how they ended
-        return list(FAMILIES)
-    known = [f for f in FAMILIES if f in found]
-    return known + sorted(found - set(FAMILIES))
+    """The requirement families of the runs: those their checks' results name and those
+    their suites collected (a run that died before a check still lists what it would have
+    judged), in name order, so that no family is left out."""
+    found = {family_of(r) for run in runs for r in run.get("results") or []}
+    found |= {str(f) for run in runs for f in run.get("families") or []}
+    return sorted(found)
 
 
 def run_verdict(run: dict[str, Any]) -> str:

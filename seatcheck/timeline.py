@@ -16,6 +16,7 @@ class Phase:
     start_s: float  # seconds after the run began
     seconds: float
     ok: bool = True
+    family: str = ""  # a check's requirement family (its marker)
 
 
 class Timeline:
@@ -33,11 +34,12 @@ class Timeline:
         finally:
             self.add(name, kind, start, time.time(), ok)
 
-    def add(self, name: str, kind: str, start: float, stop: float, ok: bool = True) -> None:
+    def add(
+        self, name: str, kind: str, start: float, stop: float, ok: bool = True, family: str = ""
+    ) -> None:
         """A phase measured elsewhere (pytest's own start and stop of a check, say)."""
-        self.phases.append(
-            Phase(name, kind, round(max(0.0, start - self.began), 3), round(stop - start, 3), ok)
-        )
+        began, seconds = round(max(0.0, start - self.began), 3), round(stop - start, 3)
+        self.phases.append(Phase(name, kind, began, seconds, ok, family))
 
     def total(self) -> float:
         return round(max((p.start_s + p.seconds for p in self.phases), default=0.0), 3)

@@ -28,13 +28,14 @@ from . import cache, capabilities, console, execs, nvidia, reaper, roles
 from . import secrets as secrets_mod
 from .capabilities import PrivilegePlan
 from .config import SeatConfig
+from .context import DISPLAY, PulseRuntime
 from .drivers import cleanup
 from .errors import ProbeError, SetupError
 from .images import ImageBuilder, Progress
 from .labels import SESSION, labels, leftovers, remove_session
 from .parts.app import AppPart
 from .parts.base import Part, container_log_tail, start
-from .parts.gnome import DISPLAY, GnomePart, PulseRuntime
+from .parts.gnome import GnomePart
 from .parts.squid import SquidPart
 from .parts.teardown import TeardownReport, tear_down
 from .timeline import Timeline

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from hw import HW, fit_over, in_testbed
 
-from conftest import ROOT
 from seatcheck import machine, nvidia, profile
 from seatcheck.probes import glx, xorg_log
-from suites.checks.glx import renderer_problem
+from suites.checks.test_glx import renderer_problem
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(ROOT)]
 

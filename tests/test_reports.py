@@ -15,6 +15,11 @@ from PIL import Image
 from seatcheck import reports
 
 CHROMIUM = shutil.which("chromium")
+# Every family the shared checks have: one module of checks each.
+FAMILIES = sorted(
+    p.stem.removeprefix("test_")
+    for p in (Path(__file__).resolve().parent.parent / "suites/checks").glob("test_*.py")
+)
 
 
 def fake_run(reports_dir: Path, run_id: str, host: str, outcome: str) -> Path:
@@ -136,7 +141,7 @@ def test_pages_render_in_headless_chromium(tmp_path: Path) -> None:
     doc["results"] += [
         {"test": f"suites/virtual/t.py::test_{f}_check", "outcome": "passed", "message": "",
          "phase": "call", "duration_s": 0.1, "evidence": {}}
-        for f in reports.FAMILIES
+        for f in FAMILIES
     ]  # fmt: skip
     record.write_text(json.dumps(doc))
     index = reports.write_index(tmp_path)

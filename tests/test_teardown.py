@@ -28,13 +28,15 @@ TEARDOWN_ONLY = "teardown or gnome_shell_owns"
 
 def test_stale_x_lock_fails_teardown_and_next_start_clears_it(
     client: DockerClient, base_image: str, run_suite: Callable[..., SuiteRun],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     volume = f"seatcheck-test-tmp-{secrets.token_hex(3)}"
     try:
-        monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
         crashed = run_suite(
-            f"--seatcheck-tmp-volume={volume}", "-p", "faults.gnome_killed", "-k", TEARDOWN_ONLY
+            f"--seatcheck-tmp-volume={volume}",
+            "-p",
+            "seatcheck.faults.plugins.gnome_killed",
+            "-k",
+            TEARDOWN_ONLY,
         )
         check = crashed.outcome("test_teardown_common_tmp_has_no_stale_servers")
         assert check["outcome"] == "failed", crashed.output[-2000:]
@@ -150,13 +152,10 @@ def test_dead_runs_are_swept(client: DockerClient, base_image: str) -> None:
 
 
 @pytest.mark.skipif(not console.has_vts(), reason="this machine has no VTs (/dev/tty0)")
-def test_seat_that_breaks_a_vt_gets_it_back_at_teardown(
-    run_suite: Callable[..., SuiteRun], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_seat_that_breaks_a_vt_gets_it_back_at_teardown(run_suite: Callable[..., SuiteRun]) -> None:
     before = console.snapshot({60})
-    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
     try:
-        run = run_suite("-p", "faults.vt_graphics", "-k", TEARDOWN_ONLY)
+        run = run_suite("-p", "seatcheck.faults.plugins.vt_graphics", "-k", TEARDOWN_ONLY)
         # The seat broke the VT: the check fails with what it found, though the harness
         # gave the console back.
         check = run.outcome("test_teardown_console_as_before")
@@ -176,10 +175,9 @@ def test_seat_that_breaks_a_vt_gets_it_back_at_teardown(
 
 
 def test_resource_left_behind_fails_the_teardown_check(
-    client: DockerClient, run_suite: Callable[..., SuiteRun], monkeypatch: pytest.MonkeyPatch
+    client: DockerClient, run_suite: Callable[..., SuiteRun]
 ) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
-    run = run_suite("-p", "faults.volume_held", "-k", TEARDOWN_ONLY)
+    run = run_suite("-p", "seatcheck.faults.plugins.volume_held", "-k", TEARDOWN_ONLY)
     blockers = client.containers.list(filters={"label": f"seatcheck-test.blocker={run.run_id}"})
     try:
         check = run.outcome("test_teardown_nothing_labelled_remains")

@@ -7,16 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from conftest import ROOT, SuiteRun
+from conftest import SuiteRun
 
 
 def test_vpn_that_leaves_a_tun_device_on_the_host_fails_its_check(
-    run_suite: Callable[..., SuiteRun], monkeypatch: pytest.MonkeyPatch
+    run_suite: Callable[..., SuiteRun],
 ) -> None:
-    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
-    run = run_suite("-p", "faults.vpn_host_tun", "-k", "test_vpn_")
+    run = run_suite("-p", "seatcheck.faults.plugins.vpn_host_tun", "-k", "test_vpn_")
     assert run.leftovers == [], f"the run left {run.leftovers}"
     host = run.outcome("test_vpn_leaves_the_host_as_before")
     assert host["outcome"] == "failed", host

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import secrets
 import tarfile
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from docker.models.containers import Container
 
 from .. import cache, execs, roles
+from ..context import DISPLAY, PulseRuntime, SeatContext
 from ..errors import SetupError
 from .base import FileEntry, Part, run_to_end, tar, wait_ready
-from .gnome import DISPLAY, PulseRuntime
-
-if TYPE_CHECKING:
-    from ..topology import Seat
 
 
 class AppPart(Part):
-    def __init__(self, seat: Seat, role: str) -> None:
+    def __init__(self, seat: SeatContext, role: str) -> None:
         super().__init__(seat)
         self.role = role
 

@@ -9,17 +9,15 @@ import socket
 import tarfile
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import docker.errors
 from docker.models.containers import Container
 
+from ..context import SeatContext
 from ..errors import SetupError
 from ..execs import ExecResult
 from ..waits import WaitTimeout, wait_for
-
-if TYPE_CHECKING:
-    from ..topology import Seat
 
 LOG_TAIL = 20
 
@@ -30,7 +28,7 @@ class Part:
 
     role = ""
 
-    def __init__(self, seat: Seat) -> None:
+    def __init__(self, seat: SeatContext) -> None:
         self.seat = seat
 
     def start(self) -> Container:

@@ -7,40 +7,26 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from docker.models.containers import Container
 
 from .. import cache, execs, roles
+from ..context import DISPLAY, PulseRuntime, SeatContext
 from ..displays import DisplayMode, display_for
 from ..probes import selinux, x11
 from .base import FileEntry, Part, start, tar, wait_ready
 
-if TYPE_CHECKING:
-    from ..topology import Seat
-
-DISPLAY = ":0"
 READY_TIMEOUT = 180.0
 SESSION_UNIT = "seatcheck-session.service"  # GNOME Shell for the seat user
 UDEV_DB = Path("/run/udev")
 
 
-@dataclass(frozen=True)
-class PulseRuntime:
-    machine_id: str
-    runtime_dir: str  # inside the containers, e.g. /tmp/pulse-AbC123
-
-    @property
-    def socket(self) -> str:
-        return f"{self.runtime_dir}/native"
-
-
 class GnomePart(Part):
     role = roles.GNOME
 
-    def __init__(self, seat: Seat) -> None:
+    def __init__(self, seat: SeatContext) -> None:
         super().__init__(seat)
         self.display: DisplayMode = display_for(seat.config.profile)
         self.pulse: PulseRuntime | None = None

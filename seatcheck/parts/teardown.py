@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import docker.errors
 
 from .. import console
+from ..context import SeatContext
 from ..labels import anonymous_volumes, leftovers, remove_containers, remove_session
 from ..probes import tmpdir
-
-if TYPE_CHECKING:
-    from ..topology import Seat
 
 
 @dataclass
@@ -34,7 +31,7 @@ class TeardownReport:
     login_screen: list[str] | None = None  # tty1's text after teardown, where getty runs
 
 
-def tear_down(seat: Seat) -> TeardownReport:
+def tear_down(seat: SeatContext) -> TeardownReport:
     client, session = seat.client, seat.session
     stale: list[str] = []
     anonymous = anonymous_volumes(client, session)

@@ -20,11 +20,12 @@ from PIL import Image
 
 from .. import engine, marks, profile, reaper, recorder, reports, roles
 from ..config import SeatConfig
+from ..faults import Fault, judge
+from ..faults.catalogue import VM_FAULTS
 from ..images import APPBASE, ImageBuilder, Progress, device_group_args
 from ..labels import new_run_id
 from . import sound
 from .disk import SITE, build, copy_checkout
-from .faults import FAULTS, VmFault, judge
 from .qemu import Vm
 
 MARK = re.compile(re.escape(marks.PREFIX) + r" (\S+)")
@@ -37,7 +38,7 @@ TCG_TIME_SCALE = 6
 PROFILE = "vm"
 
 JOB_HEAD = """set -u
-export PYTHONPATH={site}:/job/seatcheck:/job/seatcheck/tests SEATCHECK_MARKS=/dev/ttyS0
+export PYTHONPATH={site}:/job/seatcheck SEATCHECK_MARKS=/dev/ttyS0
 export SEATCHECK_TIME_SCALE={scale}
 # The images in the VM's engine were built on the host with these device GIDs; the VM's own
 # render group (dynamic) owns no node there (its udev rule gives render nodes to video).
@@ -52,7 +53,8 @@ run_one() {{  # RUN_ID PYTEST_ARGS...
   tail -f /job/out/$id.log > /dev/ttyS0 &  # the run's progress on the serial console too
   tailer=$!
   timeout {timeout} python3 -m seatcheck run {profile} --run-id "$id" \\
-    --reports /job/out/reports -- -p seatcheck.plugin "$@" > /job/out/$id.log 2>&1
+    --reports /job/out/reports -- -p seatcheck.plugin -p seatcheck.fixtures "$@" \\
+    > /job/out/$id.log 2>&1
   code=$?
   sleep 1; kill $tailer
   echo "seatcheck-vm: run-exit $id $code $(up)" > /dev/ttyS0
@@ -63,7 +65,7 @@ kill_one() {{  # RUN_ID: the harness dies by SIGKILL once X holds its VT, mid-ru
   id=$1
   echo "seatcheck-vm: run-start $id $(up)" > /dev/ttyS0
   python3 -m seatcheck run {profile} --run-id "$id" --reports /job/out/reports -- \
-    -p seatcheck.plugin -k test_console > /job/out/$id.log 2>&1 &
+    -p seatcheck.plugin -p seatcheck.fixtures -k test_console > /job/out/$id.log 2>&1 &
   harness=$!
   t=0; while [ "$(fgconsole)" = 1 ] && [ $t -lt 900 ]; do sleep 1; t=$((t+1)); done
   sleep 5
@@ -81,7 +83,7 @@ WATCHDOG_DEADLINE = 15.0  # seconds from the harness's death to the console give
 @dataclass
 class InsideRun:
     run_id: str
-    fault: VmFault | None
+    fault: Fault | None
     pytest_args: list[str]
     killed: bool = False  # the harness is killed mid-run; the watchdog must restore
     restored_s: str = ""  # how long the console took to come back, as measured inside
@@ -152,16 +154,14 @@ def run_vm(
         progress(f"reaped dead run {session}" + (f"; left {left}" if left else ""))
     prof = profile.find(PROFILE)
     runs = [InsideRun(new_run_id(), None, pytest_args)]
-    for fault in FAULTS if with_faults else ():
-        runs.append(
-            InsideRun(new_run_id(), fault, ["-p", f"faults.{fault.plugin}", "-k", fault.select])
-        )
+    for fault in VM_FAULTS if with_faults else ():
+        runs.append(InsideRun(new_run_id(), fault, [*fault.plugin_args(), "-k", fault.selection()]))
     if with_faults:
         runs.append(InsideRun(new_run_id(), None, [], killed=True))
     first = runs[0].run_id
     config = SeatConfig(profile=prof, run_id=first, reports_dir=reports_dir)
     builder = ImageBuilder(client, config, progress=progress)
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = profile.project_root()
     started = time.monotonic()
     disk = build(client, images_for_vm(builder), progress)
     run_dir = config.run_dir  # the VM's own files (serial, wav, qemu) go with the first run
@@ -237,7 +237,9 @@ def run_vm(
             if failed and run.exit_status == 0:
                 run.exit_status = 1
         if run.fault is not None:
-            run.problems = judge(run.fault, own / "results.json")
+            record = own / "results.json"
+            results = json.loads(record.read_text())["results"] if record.exists() else []
+            run.problems = judge(run.fault, results)
             for problem in run.problems:
                 progress(f"[vm] fault run: {problem}")
             if not run.problems:
