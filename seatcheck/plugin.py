@@ -345,7 +345,7 @@ def _secret_in_reports(run_dir: Path, token: bytes) -> dict[str, Any]:
         f"scanned after the report was written); found it in {'; '.join(scan.found[:5])}"
     )  # fmt: skip
     return {
-        "test": "post::test_secrets_not_in_reports_or_logs", "phase": "call",
+        "test": "post::test_secrets_not_in_reports_or_logs", "family": "secrets", "phase": "call",
         "outcome": "failed" if scan.found else "passed", "message": message, "duration_s": 0.0,
         "evidence": {"files_scanned": scan.files, "bytes_read": scan.bytes_read},
     }  # fmt: skip
