@@ -27,10 +27,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from seatcheck import engine, execs, profile, roles  # noqa: E402
+from seatcheck import engine, profile, roles  # noqa: E402
 from seatcheck.config import SeatConfig  # noqa: E402
+from seatcheck.engine import execs  # noqa: E402
+from seatcheck.engine.labels import new_run_id  # noqa: E402
 from seatcheck.images import ImageBuilder  # noqa: E402
-from seatcheck.labels import new_run_id  # noqa: E402
 from seatcheck.probes.squid import CacheStats  # noqa: E402
 from seatcheck.topology import Seat  # noqa: E402
 
@@ -117,7 +118,7 @@ def main() -> int:
     figures: dict[str, Any] = {}
     try:
         squid = seat.squid()
-        say(f"empty cache volume {volume}, squid at {seat.squid_address}")
+        say(f"empty cache volume {volume}, squid at {seat.network.address_of(seat.squid())}")
         if args.upstream_mbit:
             throttle(squid, args.upstream_mbit)
             figures["upstream_mbit"] = args.upstream_mbit

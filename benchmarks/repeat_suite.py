@@ -26,7 +26,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from seatcheck.labels import new_run_id
+    from seatcheck.engine.labels import new_run_id
 
     passed = 0
     outcome_sets: set[tuple[frozenset[str], frozenset[str]]] = set()

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from seatcheck import engine
-from seatcheck.labels import ROLE, new_run_id, session_filter
+from seatcheck.engine.labels import ROLE, new_run_id, session_filter
 
 ROOT = Path(__file__).resolve().parent.parent
 

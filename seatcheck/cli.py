@@ -11,9 +11,9 @@ import pytest
 
 from . import console, engine, host, machine, plugin, profile, promote, reaper, recorder, reports
 from .config import SeatConfig
+from .engine.labels import new_run_id
 from .errors import EngineUnavailable, SeatcheckError, UsageError
 from .images import ImageBuilder
-from .labels import new_run_id
 from .roles import IMAGE_ROLES, parse_image_overrides
 
 EXIT_USAGE = 2

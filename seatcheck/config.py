@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .engine.labels import SQUID_CACHE_VOLUME, new_run_id
 from .errors import UsageError
-from .labels import SQUID_CACHE_VOLUME, new_run_id
 from .profile import Profile, project_root
 
 _USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
@@ -49,6 +49,9 @@ class SeatConfig:
     squid_volume: str = SQUID_CACHE_VOLUME
     # Role images are tagged <tag_prefix>/<role>:latest.
     tag_prefix: str = "seatcheck"
+    # The requirement families the run's checks judge (their markers), for an aborted run's
+    # record: what it would have judged.
+    families: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _USER_RE.match(self.seat_user):

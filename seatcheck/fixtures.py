@@ -17,7 +17,8 @@ from docker.models.volumes import Volume
 
 from . import drivers, plugin, roles
 from .errors import ProbeError, SetupError
-from .topology import Seat, TeardownReport
+from .parts.teardown import TeardownReport
+from .topology import Seat
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +41,7 @@ def squid(seat: Seat) -> Container:
 
 @pytest.fixture(scope="session")
 def common_tmp(seat: Seat) -> Volume:
-    return seat.common_tmp()
+    return seat.tmp.volume()
 
 
 @pytest.fixture(scope="session")

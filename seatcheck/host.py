@@ -15,7 +15,7 @@ import docker.errors
 from docker import DockerClient
 
 from . import capabilities, console, machine, profile
-from .labels import labels
+from .engine.labels import labels
 
 
 def selinux_mode(root: Path = Path("/sys/fs/selinux")) -> str:

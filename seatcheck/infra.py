@@ -13,7 +13,7 @@ import testinfra.host
 from docker.models.containers import Container
 from testinfra.backend import base
 
-from . import execs
+from .engine import execs
 
 FACT_TIMEOUT = 15.0
 

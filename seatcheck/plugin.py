@@ -16,13 +16,15 @@ from typing import Any
 
 import pytest
 
-from . import engine, host, machine, nvidia, profile, reaper, recorder, reports, suite
+from . import cache, engine, host, machine, nvidia, profile, reaper, recorder, reports, suite
 from .config import BaseSource, SeatConfig
+from .context import SeatContext, SeatHooks
 from .errors import EngineUnavailable, HardwareMismatch, SeatcheckError, SetupError
+from .parts.teardown import TeardownReport
 from .probes import leaks
 from .profile import Profile
 from .roles import IMAGE_ROLES, parse_image_overrides
-from .topology import Seat, SeatHooks, TeardownReport
+from .topology import Seat
 
 # Roles without which no check can run: a failure there stops the run.
 SEAT_ROLES = frozenset({"base", "squid", "gnome", "appbase", "common_tmp", "network"})
@@ -76,6 +78,7 @@ class RunState:
                 image=opt("seatcheck_base_image") or "",
             ),
             reports_dir=Path(opt("seatcheck_reports")),
+            families=tuple(self.families),
             **kwargs,
         )
 
@@ -231,15 +234,15 @@ class _PytestHooks(SeatHooks):
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
-    def container_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
+    def container_config(self, seat: SeatContext, role: str, kwargs: dict[str, Any]) -> None:
         self.config.hook.pytest_seatcheck_container_config(seat=seat, role=role, kwargs=kwargs)
 
-    def container_started(self, seat: Seat, role: str, container: Any) -> None:
+    def container_started(self, seat: SeatContext, role: str, container: Any) -> None:
         self.config.hook.pytest_seatcheck_container_started(
             seat=seat, role=role, container=container
         )
 
-    def build_config(self, seat: Seat, role: str, kwargs: dict[str, Any]) -> None:
+    def build_config(self, seat: SeatContext, role: str, kwargs: dict[str, Any]) -> None:
         self.config.hook.pytest_seatcheck_build_config(seat=seat, role=role, kwargs=kwargs)
 
 
@@ -315,7 +318,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         ).as_dict()
     except Exception as exc:  # the report is still written without the host manifest
         seat.facts["host"] = {"error": str(exc)}
-    seat.facts["package_cache"] = seat.cache_facts()
+    seat.facts["package_cache"] = package_cache_facts(seat)
     seat.facts["timeline"] = seat.timeline.as_list()
     seat.facts["families"] = state.families
     try:  # what the harness read from this machine, to replay a failure elsewhere
@@ -324,8 +327,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     except Exception as exc:  # the report is still written, saying why there is none
         seat.facts["machine_recording"] = f"none: {exc}"
     reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
-    if seat.secrets_made is not None:  # the report as written, and every log beside it
-        verdict = _secret_in_reports(run_dir, seat.secrets_made.token)
+    if seat.secrets.made is not None:  # the report as written, and every log beside it
+        verdict = _secret_in_reports(run_dir, seat.secrets.made.token)
         state.results.append(verdict)
         reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
         if verdict["outcome"] == "failed":
@@ -333,6 +336,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reports.write_index(seat.config.reports_dir)
     if state.leftovers:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def package_cache_facts(seat: Seat) -> dict[str, Any]:
+    """The report's package-cache section: the squid, this run's builds, the last build."""
+    last = cache.last_build()
+    images = {role: str(i.get("id")) for role, i in seat.facts.get("images", {}).items()}
+    return {
+        **seat.facts.get("squid", {}),
+        "clients": seat.network.subnets() if seat.network.made else [],
+        "builds": [r.as_dict() for r in seat.images.records],
+        "last_build": last.as_dict() if last else None,
+        # the builds that made the images this seat runs (a warm run builds nothing)
+        "seat_builds": [r.as_dict() for r in cache.builds_of(images)],
+    }
 
 
 def _secret_in_reports(run_dir: Path, token: bytes) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import docker.errors
 from docker import DockerClient
 
 from . import console, engine
-from .labels import OWNER, SESSION, kept_volume, leftovers, owner_alive, remove_session
+from .engine.labels import OWNER, SESSION, kept_volume, leftovers, owner_alive, remove_session
 
 DONE = b"d"
 
@@ -44,7 +44,11 @@ class Watchdog:
         self.write_fd = -1
 
 
-def start_watchdog(session: str, log: Path, profile: str = "") -> Watchdog:
+def start_watchdog(
+    session: str, log: Path, profile: str = "", families: tuple[str, ...] = ()
+) -> Watchdog:
+    """A process of its own that reaps ``session`` should this one die before ``done``, and
+    records the run as aborted (with the families it would have judged)."""
     read_fd, write_fd = os.pipe()  # both ends are non-inheritable unless passed on purpose
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
@@ -60,6 +64,7 @@ def start_watchdog(session: str, log: Path, profile: str = "") -> Watchdog:
                 str(log.parent),
                 "--profile",
                 profile,
+                *(f"--family={f}" for f in families),
             ],  # fmt: skip
             pass_fds=(read_fd,),
             stdin=subprocess.DEVNULL,
@@ -125,8 +130,9 @@ def sweep(
 
 
 def record_aborted(
-    run_dir: Path, session: str, profile: str, reaped: list[str], failed: list[str]
-) -> None:
+    run_dir: Path, session: str, profile: str, reaped: list[str], failed: list[str],
+    families: tuple[str, ...] = (),
+) -> None:  # fmt: skip
     """A run that died leaves a result saying so, unless it wrote its own: the record and the
     matrix show it as aborted instead of losing it."""
     import json
@@ -151,6 +157,7 @@ def record_aborted(
         "profile": profile,
         "machine": reports.machine_key(facts),
         "aborted": True,
+        "families": list(families),
         "reaped": reaped,
         "leftovers": failed,
         "results": [],
@@ -159,7 +166,10 @@ def record_aborted(
     (run_dir / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
-def _watch(session: str, fd: int, run_dir: Path | None = None, profile: str = "") -> int:
+def _watch(
+    session: str, fd: int, run_dir: Path | None = None, profile: str = "",
+    families: tuple[str, ...] = (),
+) -> int:  # fmt: skip
     data = b""
     while True:
         try:
@@ -181,7 +191,7 @@ def _watch(session: str, fd: int, run_dir: Path | None = None, profile: str = ""
     print(f"{time.strftime('%H:%M:%S')} reaped {session}; left: {failed or 'nothing'}", flush=True)
     if run_dir is not None:
         with contextlib.suppress(OSError):
-            record_aborted(run_dir, session, profile, reaped, failed)
+            record_aborted(run_dir, session, profile, reaped, failed, families)
     return 1 if failed else 0
 
 
@@ -193,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("fd", type=int)
     watch.add_argument("--run-dir", type=Path, default=None)
     watch.add_argument("--profile", default="")
+    watch.add_argument("--family", action="append", default=[])
     args = parser.parse_args(argv)
-    return _watch(args.session, args.fd, args.run_dir, args.profile)
+    return _watch(args.session, args.fd, args.run_dir, args.profile, tuple(args.family))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,24 @@ class SecretSet:
         return f"/home/{user}/{MOUNT}"
 
 
+class SeatSecrets:
+    """A run's secrets: made fresh on first use (bound read-only into the shell app), gone
+    with the seat; their token outlives their removal, for the checks after it."""
+
+    def __init__(self, session: str, uid: int) -> None:
+        self.session, self.uid = session, uid
+        self.made: SecretSet | None = None
+
+    def get(self) -> SecretSet:
+        if self.made is None:
+            self.made = make(self.session, self.uid)
+        return self.made
+
+    def remove(self) -> None:
+        if self.made is not None:
+            remove(self.made)
+
+
 def make(session: str, uid: int) -> SecretSet:
     """A fresh secret set for one run: an SSH-style key file (0600) and a config holding an API
     token (0640), owned by the seat user, in a folder only it may enter (0700)."""

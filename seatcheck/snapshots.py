@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from docker.models.containers import Container
 from docker.models.images import Image
 
-from . import execs
-from .labels import KEEP
+from .engine import execs
+from .engine.labels import KEEP
 from .parts.app import AppPart
 from .parts.base import run_to_end, wait_ready
 

@@ -39,8 +39,9 @@ import docker.errors
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from . import execs, roles
+from . import roles
 from .cache import RPMCACHE
+from .engine import execs
 from .errors import ProbeError, SetupError
 
 if TYPE_CHECKING:
@@ -179,8 +180,8 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
     the part that did not come up."""
     app_container = seat.app(app)
     image = seat.image(roles.VPN)
-    seat_net = seat.network()
-    vpn_net = seat.extra_network("vpn-net", internal=True)
+    seat_net = seat.network.get()
+    vpn_net = seat.network.extra("vpn-net", internal=True)
     seat_name, vpn_name = str(seat_net.name), str(vpn_net.name)
     token = secrets.token_hex(8)
     server = _http_server(seat, SERVER, vpn_name, image, f"vpn-{token}", cap_add=["NET_ADMIN"])

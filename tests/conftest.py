@@ -17,10 +17,11 @@ import docker.errors
 import pytest
 from docker import DockerClient
 
-from seatcheck import engine, profile, topology
+from seatcheck import engine, profile
 from seatcheck.config import SeatConfig
+from seatcheck.engine import labels
+from seatcheck.engine.labels import new_run_id
 from seatcheck.images import ImageBuilder
-from seatcheck.labels import new_run_id
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,7 +148,7 @@ def suite_runner(client: DockerClient, reports: Path) -> Callable[..., SuiteRun]
             returncode=proc.returncode,
             output=output,
             run_dir=reports / run_id,
-            leftovers=topology.leftovers(client, run_id),
+            leftovers=labels.leftovers(client, run_id),
         )
 
     return run

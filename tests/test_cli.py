@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from docker import DockerClient
 
-from seatcheck.labels import SESSION
+from seatcheck.engine.labels import SESSION
 
 ROOT = Path(__file__).resolve().parent.parent
 

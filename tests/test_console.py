@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 from docker import DockerClient
 
-from conftest import ROOT
 from seatcheck import console
-from seatcheck.labels import labels
+from seatcheck.engine.labels import labels
 from seatcheck.waits import wait_for
 
 VT = 60

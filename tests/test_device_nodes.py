@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from docker import DockerClient
 
-from seatcheck.labels import labels
+from seatcheck.engine.labels import labels
 from seatcheck.probes import gids, glx
 
 # (name, major, minor, gid): the vendors' majors, GIDs no distribution gives these groups

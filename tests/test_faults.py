@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SuiteRun, suite_runner
 from docker import DockerClient
 
-from conftest import ROOT, SuiteRun, suite_runner
 from seatcheck.faults import (
     SEAT_SIZE,
     SENTINELS,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conftest import SuiteRun
 from docker import DockerClient
 
-from conftest import SuiteRun
 from seatcheck.images import ImageBuilder
 
 

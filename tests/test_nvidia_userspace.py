@@ -11,8 +11,8 @@ from pathlib import Path
 from docker import DockerClient
 
 from seatcheck import nvidia, profile
+from seatcheck.engine.labels import labels
 from seatcheck.images import ImageBuilder
-from seatcheck.labels import labels
 
 
 def test_debian_packages_of_the_modules_version_are_installed_at_run_time(

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
+from conftest import ROOT
 from docker import DockerClient
 
-from conftest import ROOT
 from seatcheck.images import ImageBuilder
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import SuiteRun
+
 from seatcheck.images import ImageBuilder
 
 

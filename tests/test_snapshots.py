@@ -8,9 +8,8 @@ import contextlib
 from collections.abc import Callable
 
 import docker.errors
-from docker import DockerClient
-
 from conftest import SuiteRun
+from docker import DockerClient
 
 
 def test_gnome_snapshot_brings_up_a_passing_seat(

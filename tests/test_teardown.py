@@ -16,11 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SuiteRun
 from docker import DockerClient
 
-from conftest import ROOT, SuiteRun
-from seatcheck import console, reports, topology
-from seatcheck.labels import OWNER, ROLE, SESSION, new_run_id
+from seatcheck import console, reports
+from seatcheck.engine import labels
+from seatcheck.engine.labels import OWNER, ROLE, SESSION, new_run_id
 from seatcheck.waits import wait_for
 
 TEARDOWN_ONLY = "teardown or gnome_shell_owns"
@@ -87,7 +88,7 @@ def test_sigkill_mid_run_is_reaped_within_15s(client: DockerClient, tmp_path: Pa
         proc.kill()  # SIGKILL: no teardown of its own runs
         proc.wait()
     killed = time.monotonic()
-    wait_for(lambda: not topology.leftovers(client, run_id), 15, "the watchdog to reap the run")
+    wait_for(lambda: not labels.leftovers(client, run_id), 15, "the watchdog to reap the run")
     reaped_after = time.monotonic() - killed
     assert reaped_after < 15
     log = (tmp_path / run_id / "reaper.log").read_text()
@@ -110,7 +111,7 @@ def test_sigterm_mid_run_runs_the_normal_teardown(client: DockerClient, tmp_path
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
-    assert topology.leftovers(client, run_id) == []
+    assert labels.leftovers(client, run_id) == []
     assert (tmp_path / run_id / "results.json").exists()  # the session finished normally
     log = tmp_path / run_id / "reaper.log"
     assert not log.exists() or "without teardown" not in log.read_text()
@@ -139,8 +140,8 @@ def test_dead_runs_are_swept(client: DockerClient, base_image: str) -> None:
         assert proc.returncode == 0, proc.stderr
         assert f"reaped {sessions['dead']}" in proc.stdout
         assert sessions["alive"] not in proc.stdout
-        assert topology.leftovers(client, sessions["dead"]) == []
-        assert topology.leftovers(client, sessions["alive"]) != []
+        assert labels.leftovers(client, sessions["dead"]) == []
+        assert labels.leftovers(client, sessions["alive"]) != []
         by_hand = subprocess.run(
             [sys.executable, "-m", "seatcheck", "reap", "--session", sessions["alive"]],
             cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -148,7 +149,7 @@ def test_dead_runs_are_swept(client: DockerClient, base_image: str) -> None:
         assert f"reaped {sessions['alive']}" in by_hand.stdout
     finally:
         for session in sessions.values():
-            topology.remove_session(client, session)
+            labels.remove_session(client, session)
 
 
 @pytest.mark.skipif(not console.has_vts(), reason="this machine has no VTs (/dev/tty0)")
@@ -188,5 +189,5 @@ def test_resource_left_behind_fails_the_teardown_check(
     finally:
         for blocker in blockers:
             blocker.remove(force=True)
-        topology.remove_session(client, run.run_id)
-    assert topology.leftovers(client, run.run_id) == []
+        labels.remove_session(client, run.run_id)
+    assert labels.leftovers(client, run.run_id) == []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from docker.models.containers import Container
 
-from .. import execs
+from ..engine import execs
 from ..waits import time_scale
 
 PROGRAM_LIFETIME = 600  # seconds: a program started in the background ends by itself

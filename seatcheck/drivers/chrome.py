@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .. import execs, roles
+from .. import roles
+from ..engine import execs
 from ..probes.chrome import DEBUG_PORT
 from .base import AppDriver, Launch, Presentation, unique_title
 

@@ -11,7 +11,8 @@ import tarfile
 import time
 import wave
 
-from .. import execs, roles
+from .. import roles
+from ..engine import execs
 from .base import PROGRAM_LIFETIME, AppDriver, Launch, Presentation, unique_title
 
 # As long as a program may live on the reference machine, played again where a run takes

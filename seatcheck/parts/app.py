@@ -10,10 +10,12 @@ from typing import Any
 
 from docker.models.containers import Container
 
-from .. import cache, execs, roles
-from ..context import DISPLAY, PulseRuntime, SeatContext
+from .. import cache, roles
+from ..context import SeatContext
+from ..engine import execs
 from ..errors import SetupError
 from .base import FileEntry, Part, run_to_end, tar, wait_ready
+from .common_tmp import DISPLAY, PulseRuntime
 
 
 class AppPart(Part):
@@ -28,7 +30,7 @@ class AppPart(Part):
         container.put_archive("/", self.overlay(pulse))
         container.start()
         wait_ready(role, container, lambda: container.status == "running", 30, "it to run")
-        user_space = seat.gpu_user_space()
+        user_space = seat.devices.user_space()
         script = user_space.install(role) if user_space else ""
         if script and user_space:  # the recipe's way: the driver installed at run time
             done = execs.run(container, ["sh", "-c", script], timeout=900)
@@ -47,14 +49,18 @@ class AppPart(Part):
         return {
             "image": seat.image(self.role),
             "ipc_mode": f"container:{gnome.id}",
-            "network": seat.network().name,
-            "volumes": {**seat.driver_volumes(), **self._secret_volume(), **seat.tmp_mount()},
+            "network": seat.network.get().name,
+            "volumes": {
+                **seat.devices.driver_volumes(),
+                **self._secret_volume(),
+                **seat.tmp.mount(),
+            },
             # No http_proxy: the package cache is apt's own setting (the recipe's dnf.conf
             # line); in the environment, chromium would send page loads to it, around
             # chrome's VPN.
             "environment": {"DISPLAY": DISPLAY},
-            **seat.device_args(),
-            **seat.privilege_args(),
+            **seat.devices.args(),
+            **seat.devices.privilege_args(),
         }
 
     def _secret_volume(self) -> dict[str, dict[str, str]]:
@@ -62,7 +68,7 @@ class AppPart(Part):
         # never copied into an image (the shell app is where the seat user works with them).
         if self.role != roles.SHELL:
             return {}
-        found = self.seat.secrets()
+        found = self.seat.secrets.get()
         return {str(found.folder): {"bind": found.mount_point(self.seat.config.seat_user),
                                     "mode": "ro"}}  # fmt: skip
 

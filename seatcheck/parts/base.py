@@ -9,14 +9,16 @@ import socket
 import tarfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docker.errors
 from docker.models.containers import Container
 
 from ..context import SeatContext
-from ..errors import SetupError
-from ..execs import ExecResult
+from ..engine import execs
+from ..engine.execs import ExecResult
+from ..errors import ProbeError, SetupError
 from ..waits import WaitTimeout, wait_for
 
 LOG_TAIL = 20
@@ -49,6 +51,21 @@ def container_log_tail(container: Container, lines: int = LOG_TAIL) -> str:
     text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
     # systemd colours its status lines; the tail is for people and files.
     return re.sub(r"\x1b\[[0-9;]*m", "", text).replace("\r", "")
+
+
+def save_diagnostics(part: Part, container: Container, folder: Path) -> None:
+    """A part that did not come up leaves its whole log and its own diagnostics in the
+    run's folder (``setup-<role>-*.txt``), for a run nobody watched (CI, the VM)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = {"log": container_log_tail(container, lines=2000)}
+    for name, argv in part.diagnostics().items():
+        try:
+            result = execs.run(container, argv, timeout=20)
+            saved[name] = result.stdout + result.stderr
+        except (ProbeError, execs.ExecTimeout, docker.errors.DockerException) as exc:
+            saved[name] = f"(not read: {exc})"  # a dead or hung container: the rest is kept
+    for name, text in saved.items():
+        (folder / f"setup-{part.role}-{name}.txt").write_text(text)
 
 
 def start(role: str, container: Container) -> Container:

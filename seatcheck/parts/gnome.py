@@ -12,11 +12,13 @@ from typing import Any
 
 from docker.models.containers import Container
 
-from .. import cache, execs, roles
-from ..context import DISPLAY, PulseRuntime, SeatContext
+from .. import cache, roles
+from ..context import SeatContext
 from ..displays import DisplayMode, display_for
+from ..engine import execs
 from ..probes import selinux, x11
 from .base import FileEntry, Part, start, tar, wait_ready
+from .common_tmp import DISPLAY, PulseRuntime
 
 READY_TIMEOUT = 180.0
 SESSION_UNIT = "seatcheck-session.service"  # GNOME Shell for the seat user
@@ -42,7 +44,7 @@ class GnomePart(Part):
 
     def _driver_install(self) -> list[FileEntry]:
         """The run-time install of NVIDIA's user-space, where the seat needs one."""
-        user_space = self.seat.gpu_user_space()
+        user_space = self.seat.devices.user_space()
         script = user_space.install(roles.GNOME) if user_space else ""
         if not script:
             return []
@@ -61,14 +63,14 @@ class GnomePart(Part):
         image = seat.image(roles.GNOME)
         self.display.prepare()
         seat.facts["display"] = self.display.facts()
-        devices = [*seat.device_paths(), *self.display.devices()]
+        devices = [*seat.devices.paths(), *self.display.devices()]
         device_args: dict[str, Any] = {"devices": [f"{d}:{d}:rwm" for d in devices]}
         container = seat.create(
             roles.GNOME,
             image=image,
             tty=True,  # systemd writes its status and our units' output to the console
             ipc_mode="shareable",
-            network=seat.network().name,
+            network=seat.network.get().name,
             tmpfs={"/run": "rw,exec", "/run/lock": "rw"},
             # systemd in here makes its own cgroups under the host's /sys/fs/cgroup bound in:
             # on cgroup v2 that needs the host's cgroup namespace (the engine's default there
@@ -77,13 +79,13 @@ class GnomePart(Part):
             volumes={
                 "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "rw"},
                 **self._udev_volume(),
-                **seat.driver_volumes(),
-                **seat.tmp_mount(),
+                **seat.devices.driver_volumes(),
+                **seat.tmp.mount(),
             },
             # Run-time installs (the recipe's drivers) go through the cache as rpmcache.
             environment={"container": "docker", "http_proxy": cache.RUNTIME_PROXY},
             **(device_args if devices else {}),
-            **seat.privilege_args(),
+            **seat.devices.privilege_args(),
         )
         install = self._driver_install()
         container.put_archive(
@@ -94,7 +96,7 @@ class GnomePart(Part):
         start(roles.GNOME, container)
         with seat.timeline.phase("gnome: X server's socket", "container"):
             wait_ready(
-                roles.GNOME, container, seat.x_socket.is_socket, 60 + (900 if install else 0),
+                roles.GNOME, container, seat.tmp.x_socket.is_socket, 60 + (900 if install else 0),
                 "the X socket", interval=0.1,
             )  # fmt: skip
         with seat.timeline.phase("gnome: Shell owns and paints the screen", "container"):
@@ -159,7 +161,7 @@ class GnomePart(Part):
         return failed
 
     def _shell_owns_screen(self) -> bool:
-        socket_path = self.seat.x_socket
+        socket_path = self.seat.tmp.x_socket
         if not socket_path.is_socket():
             return False
         with x11.display_at(socket_path, timeout=5) as dpy:
@@ -179,6 +181,6 @@ class GnomePart(Part):
         lines = res.stdout.split()
         if not res.ok or len(lines) != 2:
             return None
-        runtime = PulseRuntime(machine_id=lines[0], runtime_dir=lines[1])
-        host_socket = self.seat.tmp_path / Path(runtime.socket).relative_to("/tmp")
+        host_socket = self.seat.tmp.path / Path(lines[1], "native").relative_to("/tmp")
+        runtime = PulseRuntime(lines[0], lines[1], host_socket)
         return runtime if host_socket.is_socket() else None

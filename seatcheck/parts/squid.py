@@ -8,7 +8,8 @@ from docker.models.containers import Container
 from docker.models.volumes import Volume
 
 from .. import cache, roles
-from ..labels import labels
+from ..engine.containers import refuse_volume_in_use
+from ..engine.labels import labels
 from .base import Part, port_open, start, wait_ready
 
 PORT = cache.PORT
@@ -21,21 +22,21 @@ class SquidPart(Part):
         seat = self.seat
         image = seat.image(roles.SQUID)
         volume = self.cache_volume()
-        net = seat.network()
+        net = seat.network.get()
         container = seat.create(
             roles.SQUID,
             image=image,
             volumes={volume.name: {"bind": "/var/spool/squid", "mode": "rw,z"}},
             network=net.name,
             # Only the seat network's clients may use the cache.
-            environment={"SEATCHECK_CLIENTS": " ".join(seat.network_subnets())},
+            environment={"SEATCHECK_CLIENTS": " ".join(seat.network.subnets())},
             # The recipe links squid as rpmcache; a network alias is the modern equivalent.
             networking_config={
                 net.name: seat.client.api.create_endpoint_config(aliases=[cache.RPMCACHE])
             },
         )
         start(roles.SQUID, container)
-        ip = seat.address_of(container)
+        ip = seat.network.address_of(container)
         wait_ready(
             roles.SQUID, container, lambda: port_open(ip, PORT), 60, f"port {PORT}", interval=0.1
         )
@@ -48,8 +49,8 @@ class SquidPart(Part):
         seat = self.seat
         name = seat.config.squid_volume
         # Two squids on one cache directory corrupt it: another seat's squid has it now.
-        seat.refuse_volume_in_use(
-            name, roles.SQUID,
+        refuse_volume_in_use(
+            seat.client, name, roles.SQUID,
             "a seat that runs beside another needs a cache of its own (--seatcheck-squid-volume)",
         )  # fmt: skip
         try:

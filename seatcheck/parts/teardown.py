@@ -10,7 +10,7 @@ import docker.errors
 
 from .. import console
 from ..context import SeatContext
-from ..labels import anonymous_volumes, leftovers, remove_containers, remove_session
+from ..engine.labels import anonymous_volumes, leftovers, remove_containers, remove_session
 from ..probes import tmpdir
 
 
@@ -36,15 +36,15 @@ def tear_down(seat: SeatContext) -> TeardownReport:
     stale: list[str] = []
     anonymous = anonymous_volumes(client, session)
     failed = remove_containers(client, session)
-    if seat.has_common_tmp:  # the volume outlives its containers until the next step
+    if seat.tmp.made:  # the volume outlives its containers until the next step
         with contextlib.suppress(docker.errors.DockerException, OSError):
-            stale = tmpdir.stale_entries(seat.tmp_path)
+            stale = tmpdir.stale_entries(seat.tmp.path)
     failed += remove_session(client, session)
     restored: list[str] = []
     changed: list[str] = []
     after = None
     problems: list[str] = []
-    before = seat.console_before
+    before = seat.guard.console_before
     if before is not None:
         # What the seat itself left, before the harness puts anything back.
         changed = console.differences(before, console.snapshot(set(before.vts)))
@@ -56,7 +56,7 @@ def tear_down(seat: SeatContext) -> TeardownReport:
         problems += console.differences(before, after)
         if not problems:
             console.forget(session)
-    seat.watchdog_done()
+    seat.guard.done()
     getty = console.getty_state()
     left = leftovers(client, session)
     for name, owner in anonymous.items():
@@ -72,7 +72,7 @@ def tear_down(seat: SeatContext) -> TeardownReport:
         console_changed=changed,
         console_restored=restored,
         console_problems=problems,
-        getty_before=seat.getty_before,
+        getty_before=seat.guard.getty_before,
         getty=getty,
         login_screen=_login_screen() if getty is not None else None,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from docker.models.containers import Container
 
-from .. import execs
+from ..engine import execs
 from ..errors import ProbeError
 
 DISPLAY_ENV = {"DISPLAY": ":0"}

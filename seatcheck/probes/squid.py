@@ -15,7 +15,7 @@ from typing import Any
 
 from docker.models.containers import Container
 
-from .. import execs
+from ..engine import execs
 from ..errors import ProbeError
 
 ACCESS_LOG = "/var/log/squid/access.log"

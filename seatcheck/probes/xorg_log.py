@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from docker.models.containers import Container
 
-from .. import execs
+from ..engine import execs
 from ..errors import ProbeError
 
 LOG = "/var/log/Xorg.0.log"

@@ -20,10 +20,10 @@ from PIL import Image
 
 from .. import engine, marks, profile, reaper, recorder, reports, roles
 from ..config import SeatConfig
+from ..engine.labels import new_run_id
 from ..faults import Fault, judge
 from ..faults.catalogue import VM_FAULTS
 from ..images import APPBASE, ImageBuilder, Progress, device_group_args
-from ..labels import new_run_id
 from . import sound
 from .disk import SITE, build, copy_checkout
 from .qemu import Vm

@@ -11,7 +11,7 @@ import signal
 from pathlib import Path
 
 from .. import cache
-from ..labels import owner, owner_alive
+from ..engine.labels import owner, owner_alive
 
 
 def records_dir() -> Path:

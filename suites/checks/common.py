@@ -84,7 +84,7 @@ def managed_window(seat: Seat, title: str, timeout: float = 30) -> x11.WindowInf
     seen: list[x11.WindowInfo] = []
 
     def managed() -> x11.WindowInfo | None:
-        with x11.display_at(seat.x_socket) as dpy:
+        with x11.display_at(seat.tmp.x_socket) as dpy:
             win = x11.find_window(dpy, title)
         if win is not None:
             seen.append(win)
@@ -119,7 +119,7 @@ def screen_shows(
     last: list[tuple[int, int, int]] = []
 
     def shows() -> bool:
-        with x11.display_at(seat.x_socket) as dpy:
+        with x11.display_at(seat.tmp.x_socket) as dpy:
             x11.activate(dpy, win.window_id)
             image = x11.screenshot(dpy)
         last[:] = [x11.colour_at(image, x, y) for x, y in spots]

@@ -25,7 +25,7 @@ def test_desktop_gnome_shell_owns_the_screen(
     """The WM_S0 selection has an owner, and the window manager named by the root's
     _NET_SUPPORTING_WM_CHECK calls itself GNOME Shell. Not looked at: screens other than screen
     0, and whether the shell's panel, overview and extensions work."""
-    with x11.display_at(seat.x_socket) as dpy:
+    with x11.display_at(seat.tmp.x_socket) as dpy:
         wm = x11.window_manager(dpy)
     record_property("window_manager", asdict(wm))
     assert wm.wm_selection_owned, "expected the WM_S0 selection to be owned; found no owner"
@@ -38,7 +38,7 @@ def test_desktop_screenshot_saved(
     """The root window's pixels, as the X server holds them, are saved as the run's screenshot
     and are not one flat colour. Not looked at: what the screen shows (any two colours pass),
     and what the card sends to a monitor (the X server's copy is read)."""
-    with x11.display_at(seat.x_socket) as dpy:
+    with x11.display_at(seat.tmp.x_socket) as dpy:
         image = x11.screenshot(dpy)
     path = run_dir / SCREENSHOT
     image.save(path)

@@ -14,7 +14,8 @@ from typing import Any
 import docker.errors
 import pytest
 
-from seatcheck import drivers, execs, roles
+from seatcheck import drivers, roles
+from seatcheck.engine import execs
 from seatcheck.probes import pulse, x11
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, time_scale, wait_for
@@ -74,7 +75,7 @@ def _peaks(seat: Seat, server: Any, presentation: Present, role: str) -> list[fl
     """The role's own stream on its monitor: up to four readings, to the first loud one."""
     stream = app_stream(seat, server, presentation, role)
     return pulse.stream_peaks_at_once(
-        seat.pulse_socket, seat.pulse_cookie(), {role: stream}, PEAK_WINDOW, readings=4,
+        seat.pulse.host_socket, seat.pulse_cookie(), {role: stream}, PEAK_WINDOW, readings=4,
         stop_above=AUDIBLE,
     )[role]  # fmt: skip
 
@@ -93,13 +94,13 @@ def test_freeze_others_go_on(
     )
     # The X server answers a new client, with a deadline, and lists its windows.
     try:
-        answer_s = round(x11.answer_time(seat.x_socket, X_ANSWER * time_scale()), 3)
+        answer_s = round(x11.answer_time(seat.tmp.x_socket, X_ANSWER * time_scale()), 3)
     except OSError as exc:
         pytest.fail(
             f"expected the X server to answer within {X_ANSWER:.0f}s while {FROZEN} is frozen; "
             f"found {exc}"
         )
-    with x11.display_at(seat.x_socket, timeout=X_ANSWER * time_scale()) as dpy:
+    with x11.display_at(seat.tmp.x_socket, timeout=X_ANSWER * time_scale()) as dpy:
         windows = len(x11.window_tree(dpy))
     # Another app draws a colour it never drew before; GNOME Shell must put it on the screen.
     colour = (secrets.randbelow(64) + 32, secrets.randbelow(64) + 160, secrets.randbelow(64) + 96)
@@ -112,7 +113,7 @@ def test_freeze_others_go_on(
     shown = screen_shows(seat, win, [spot], (colour,), "freeze-desktop.png", tolerance=3)
     draw_s = round(time.monotonic() - started, 3)
     peaks = _peaks(seat, server, presentation, OTHER)  # another app's tone goes on
-    with x11.display_at(seat.x_socket) as dpy:  # what the desktop did: a "not responding"?
+    with x11.display_at(seat.tmp.x_socket) as dpy:  # what the desktop did: a "not responding"?
         titles = sorted({w.title for w in x11.window_tree(dpy) if w.title})
     record_property("freeze", {
         **asdict(frozen), "x_answer_s": answer_s, "windows": windows, "new_colour": colour,
@@ -143,7 +144,7 @@ def test_freeze_input_reaches_other_apps(
     token = f"seatcheck{secrets.token_hex(4)}"
     driver.start(title, ("xterm", "-T", title, "-e", "sh", "-c", f"cat > {typed}"))
     win = managed_window(seat, title)
-    with x11.display_at(seat.x_socket, timeout=X_ANSWER * time_scale()) as dpy:
+    with x11.display_at(seat.tmp.x_socket, timeout=X_ANSWER * time_scale()) as dpy:
         grabs = x11.grabs_held(dpy)
         x11.activate(dpy, win.window_id)
         wait_for(lambda: _focused(dpy, win.window_id), 5 * time_scale(), f"{title} focused")

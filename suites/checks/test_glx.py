@@ -8,8 +8,9 @@ from dataclasses import asdict
 
 import pytest
 
-from seatcheck import drivers, execs, machine, nvidia, roles
+from seatcheck import drivers, machine, nvidia, roles
 from seatcheck import profile as profile_module
+from seatcheck.engine import execs
 from seatcheck.errors import ProbeError
 from seatcheck.probes import chrome, glx, proc, vlc
 from seatcheck.topology import Seat

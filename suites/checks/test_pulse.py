@@ -81,7 +81,7 @@ def loud_peaks(seat: Seat, server: Any, presentation: Present) -> dict[str, list
     """Every app's stream read on its own monitor, all at once. A stream that has just started
     may still be filling its buffer: up to four readings each, stopping at the first loud one."""
     return pulse.stream_peaks_at_once(
-        seat.pulse_socket, seat.pulse_cookie(), _found_streams(seat, server, presentation),
+        seat.pulse.host_socket, seat.pulse_cookie(), _found_streams(seat, server, presentation),
         PEAK_WINDOW, readings=4, stop_above=AUDIBLE,
     )  # fmt: skip
 
@@ -95,7 +95,7 @@ def muted_peaks(seat: Seat, server: Any, presentation: Present) -> dict[str, lis
         for stream in streams.values():
             mixer.set_stream_volume(server, stream, 0.0)
         return pulse.stream_peaks_at_once(
-            seat.pulse_socket, seat.pulse_cookie(), streams, PEAK_WINDOW, readings=2
+            seat.pulse.host_socket, seat.pulse_cookie(), streams, PEAK_WINDOW, readings=2
         )
     finally:
         for stream in streams.values():

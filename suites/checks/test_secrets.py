@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from seatcheck import execs, labels, roles
+from seatcheck import roles
+from seatcheck.engine import execs, labels
 from seatcheck.probes import leaks, proc
 from seatcheck.topology import Seat
 
@@ -26,7 +27,7 @@ def test_secrets_bound_read_only_for_the_seat_user(seat: Seat, record_property: 
     Not looked at: the files' owners, names that start with a dot (the listing is of *), and the
     other app containers."""
     shell = app_of(seat, roles.SHELL)
-    found = seat.secrets()
+    found = seat.secrets.get()
     user = seat.config.seat_user
     where = found.mount_point(user)
     listing = execs.check(
@@ -62,7 +63,7 @@ def test_secrets_in_no_layer_environment_or_image(seat: Seat, record_property: R
     counted, they cannot hold it. Not looked at: squid's package cache volume (it holds what
     the mirrors served), SysV shared memory segments, other encryptions or compressions of
     the secret."""
-    found = seat.secrets()
+    found = seat.secrets.get()
     needles = leaks.Needles.of(found.token)
     scan = leaks.Scan()
     containers = seat.client.containers.list(filters={"label": f"{labels.SESSION}={seat.session}"})

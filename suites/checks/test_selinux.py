@@ -69,7 +69,7 @@ def test_selinux_shared_volume_labelled_for_containers(seat: Seat, record_proper
     if selinux.mode() == "disabled":
         pytest.skip(_disabled_reason())
     expected, source = selinux.expected_file_context()
-    raw = selinux.file_label(seat.tmp_path)
+    raw = selinux.file_label(seat.tmp.path)
     record_property("common_tmp_label", {"label": raw, "expected": expected, "from": source})
     found, want = selinux.parse_context(raw), selinux.parse_context(expected)
     assert found and want and (found.type, found.level) == (want.type, "s0"), (

@@ -14,9 +14,10 @@ import pytest
 from docker.models.containers import Container
 from docker.models.images import Image
 
-from seatcheck import execs, roles, snapshots
+from seatcheck import roles, snapshots
 from seatcheck.drivers import Presentation
 from seatcheck.drivers.chrome import ChromeDriver
+from seatcheck.engine import execs
 from seatcheck.probes import ipc, pulse
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
@@ -177,7 +178,7 @@ def test_snapshot_chrome_joins_the_seat(
         stream = None
     peaks = (
         pulse.stream_peaks_at_once(
-            seat.pulse_socket, seat.pulse_cookie(), {"snapshot": stream}, PEAK_WINDOW,
+            seat.pulse.host_socket, seat.pulse_cookie(), {"snapshot": stream}, PEAK_WINDOW,
             readings=4, stop_above=AUDIBLE,
         )["snapshot"]
         if stream is not None

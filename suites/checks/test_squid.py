@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import pytest
 from docker.models.containers import Container
 
-from seatcheck import cache, execs, reports, roles
+from seatcheck import cache, reports, roles
+from seatcheck.engine import execs
+from seatcheck.plugin import package_cache_facts
 from seatcheck.probes import squid as squid_probe
 from seatcheck.topology import Seat
 
@@ -54,7 +56,7 @@ def apt_updates(seat: Seat, squid: Container) -> dict[str, AptUpdate]:
     logged = squid_probe.entries_since(squid, mark)
     return {
         role: AptUpdate(
-            results[role], [e for e in logged if e.client == seat.address_of(container)]
+            results[role], [e for e in logged if e.client == seat.network.address_of(container)]
         )
         for role, container in containers.items()
     }
@@ -101,7 +103,7 @@ def test_squid_second_fetch_is_a_hit(
     assert result.ok, (
         f"expected apt-get download {PACKAGE} to work in shell; found {result.describe()}"
     )
-    address = seat.address_of(shell)
+    address = seat.network.address_of(shell)
     fetches = [
         e for e in squid_probe.entries_since(squid, mark)
         if e.client == address and f"/{PACKAGE}_" in e.url and e.is_package
@@ -136,7 +138,9 @@ def test_squid_index_files_never_stale(
         ["sh", "-c", f"mkdir -p {dists} && exec python3 -m http.server {MIRROR_PORT} -d /srv"],
     )  # fmt: skip
     try:
-        url = f"http://{seat.address_of(mirror)}:{MIRROR_PORT}/debian/dists/{suite}/InRelease"
+        url = (
+            f"http://{seat.network.address_of(mirror)}:{MIRROR_PORT}/debian/dists/{suite}/InRelease"
+        )
         token = secrets.token_hex(4)
 
         def publish(version: int, age: int) -> None:
@@ -229,7 +233,7 @@ def test_squid_refuses_clients_outside_seat(
     refused, though nothing but squid's own rule stands in its way. Not looked at: squid's ports
     other than the cache's, IPv6, and a container that is not the seat's but is joined to the
     seat network (its subnet is let in)."""
-    outside = seat.extra_network("outside")
+    outside = seat.network.extra("outside")
     try:
         outside.connect(squid)
         squid.reload()
@@ -243,7 +247,7 @@ def test_squid_refuses_clients_outside_seat(
         record_property("outside_fetch", found.describe())
         assert found.status == 403, (
             f"expected squid to refuse a client on {outside.name} outside the seat network "
-            f"{', '.join(seat.network_subnets())} (HTTP 403); found {found.describe()}"
+            f"{', '.join(seat.network.subnets())} (HTTP 403); found {found.describe()}"
         )
     finally:
         with contextlib.suppress(Exception):
@@ -259,7 +263,7 @@ def test_squid_build_hit_ratio_in_report(
     them) fetched their packages through the cache, and the run's report shows each one's
     hit ratio from squid's counts. Not looked at: images the seat did not build (an
     override from elsewhere has no build record)."""
-    facts = {**seat.facts, "package_cache": seat.cache_facts()}
+    facts = {**seat.facts, "package_cache": package_cache_facts(seat)}
     builds = facts["package_cache"]["seat_builds"]
     record_property("seat_builds", builds)
     assert builds, (

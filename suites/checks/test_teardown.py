@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from seatcheck.topology import TeardownReport
+from seatcheck.parts.teardown import TeardownReport
 
 from .common import Record
 

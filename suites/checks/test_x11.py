@@ -6,7 +6,8 @@ from dataclasses import asdict
 
 import pytest
 
-from seatcheck import drivers, execs, roles
+from seatcheck import drivers, roles
+from seatcheck.engine import execs
 from seatcheck.probes import net, proc, x11
 from seatcheck.topology import Seat
 
@@ -35,7 +36,7 @@ def test_x11_shared_socket_in_every_container(
     # Seen through the container's own mount namespace, compared with the host's view of
     # the volume: the same (device, inode) is the same socket file, not a look-alike.
     found = x11.socket_stat(proc.root_of(container_of(seat, role)) / "tmp")
-    volume = x11.socket_stat(seat.tmp_path)
+    volume = x11.socket_stat(seat.tmp.path)
     record_property("x11_socket", {role: asdict(found), "volume": asdict(volume)})
     assert (found.dir_owner, found.dir_mode) == (0, "1777"), (
         f"expected /tmp/.X11-unix owned by root with mode 1777 in {role}; found owner "

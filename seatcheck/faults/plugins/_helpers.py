@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from seatcheck import execs
+from seatcheck.engine import execs
 
 
 def seat_exec(container: Any, script: str, user: str = "root") -> None:
@@ -20,7 +20,7 @@ def seat_exec(container: Any, script: str, user: str = "root") -> None:
 def in_shell_as_seat_user(seat: Any, container: Any, script: str) -> None:
     """``script`` run in the shell app as the seat user, with ``$TOKEN`` the API token of
     the run's bound-in config (read there, as a user's script would)."""
-    where = seat.secrets().mount_point(seat.config.seat_user)
+    where = seat.secrets.get().mount_point(seat.config.seat_user)
     seat_exec(
         container, f"TOKEN=$(sed -n 's/^api_token = //p' {where}/api.conf); {script}",
         user=seat.config.seat_user,

@@ -8,5 +8,5 @@ from ._helpers import seat_exec
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        where = seat.secrets().mount_point(seat.config.seat_user)
+        where = seat.secrets.get().mount_point(seat.config.seat_user)
         seat_exec(container, f"cp -a {where} {where}-copy")

@@ -9,7 +9,7 @@ from ._helpers import seat_exec
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
         user = seat.config.seat_user
-        where = seat.secrets().mount_point(user)
+        where = seat.secrets.get().mount_point(user)
         seat_exec(
             container, f"install -m600 {where}/api.conf /dev/shm/seatcheck-api.conf", user=user
         )

@@ -10,6 +10,6 @@ def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> 
     if role == "gnome":
         seat.client.containers.run(
             seat.images.base_image(), ["sleep", "600"], detach=True,
-            volumes={seat.common_tmp().name: {"bind": "/tmp"}},
+            volumes={seat.tmp.volume().name: {"bind": "/tmp"}},
             labels={BLOCKER_LABEL: seat.session},
         )  # fmt: skip

@@ -9,4 +9,4 @@ from ._helpers import seat_exec
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "vpn-client":  # in chrome's network namespace
-        seat_exec(container, f"ip route add {seat.network_subnets()[0]} dev eth0")
+        seat_exec(container, f"ip route add {seat.network.subnets()[0]} dev eth0")

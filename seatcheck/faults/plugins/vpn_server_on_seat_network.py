@@ -6,4 +6,4 @@ from typing import Any
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "vpn-server":
-        seat.network().connect(container)
+        seat.network.get().connect(container)

@@ -14,4 +14,4 @@ def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, An
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "gnome":
-        (seat.tmp_path / ".X11-unix" / "X0").unlink()
+        (seat.tmp.path / ".X11-unix" / "X0").unlink()

@@ -5,4 +5,4 @@ from typing import Any
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "gnome":
-        (seat.tmp_path / ".X11-unix").chmod(0o755)
+        (seat.tmp.path / ".X11-unix").chmod(0o755)

@@ -13,7 +13,7 @@ _keep: list[Any] = []  # the covering window lives as long as its connection
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role != "shell":
         return
-    ctx = x11.display_at(seat.x_socket, timeout=30)
+    ctx = x11.display_at(seat.tmp.x_socket, timeout=30)
     dpy = ctx.__enter__()
     screen = dpy.screen()
     cover = screen.root.create_window(

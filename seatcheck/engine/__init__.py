@@ -18,7 +18,7 @@ import docker
 import docker.errors
 from docker import DockerClient
 
-from .errors import EngineUnavailable
+from ..errors import EngineUnavailable
 
 # Above the longest single engine call we make (exec deadlines are enforced separately).
 API_TIMEOUT = 300

@@ -14,8 +14,8 @@ from typing import Any
 
 from docker.models.containers import Container
 
-from .errors import ProbeError
-from .waits import time_scale
+from ..errors import ProbeError
+from ..waits import time_scale
 
 DEFAULT_TIMEOUT = 30.0
 _MARK = "\\036seatcheck-exit="  # printf turns \036 into the record separator

@@ -13,7 +13,7 @@ import docker.errors
 from docker import DockerClient
 from docker.models.volumes import Volume
 
-from . import roles
+from .. import roles
 
 SESSION = "seatcheck.session"
 ROLE = "seatcheck.role"
@@ -29,6 +29,11 @@ SQUID_CACHE_VOLUME = "seatcheck-squid-cache"
 def new_run_id() -> str:
     """A sortable, unique run id: UTC time plus a random suffix."""
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def seat_name(session: str, role: str) -> str:
+    """The name of what a seat makes for ``role`` (a container, a network, a volume)."""
+    return f"seatcheck-{session}-{role}"
 
 
 def labels(session: str, role: str, keep: bool = False) -> dict[str, str]:
