@@ -26,6 +26,17 @@ class GlxExpectation:
     vendor: str = ""  # exact OpenGL vendor string, where the profile names one
 
 
+def renderer_problem(
+    renderer: str, wanted: tuple[str, ...], forbidden: tuple[str, ...], where: str
+) -> str:
+    """What is wrong with a renderer string against a profile's expectation ("" if fine)."""
+    if any(f.lower() in renderer.lower() for f in forbidden):
+        return f"expected a renderer other than {', '.join(forbidden)} {where}; found {renderer!r}"
+    if wanted and not any(r.lower() in renderer.lower() for r in wanted):
+        return f"expected a renderer matching {' or '.join(wanted)} {where}; found {renderer!r}"
+    return ""
+
+
 @dataclass(frozen=True)
 class ChromeExpectation:
     """What chromium must report of its own GPU (DevTools ``SystemInfo.getInfo``)."""

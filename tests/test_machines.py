@@ -17,7 +17,7 @@ from hw import HW, fit_over, in_testbed
 
 from seatcheck import machine, nvidia, profile
 from seatcheck.probes import glx, xorg_log
-from suites.checks.test_glx import renderer_problem
+from seatcheck.profile import renderer_problem
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(ROOT)]
 

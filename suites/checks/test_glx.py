@@ -13,23 +13,13 @@ from seatcheck import profile as profile_module
 from seatcheck.engine import execs
 from seatcheck.errors import ProbeError
 from seatcheck.probes import chrome, glx, proc, vlc
+from seatcheck.profile import renderer_problem
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for
 
 from .common import SEAT_ROLES, Present, Record, app_of, container_of
 
 pytestmark = pytest.mark.family("glx")
-
-
-def renderer_problem(
-    renderer: str, wanted: tuple[str, ...], forbidden: tuple[str, ...], where: str
-) -> str:
-    """What is wrong with a renderer string against a profile's expectation ("" if fine)."""
-    if any(f.lower() in renderer.lower() for f in forbidden):
-        return f"expected a renderer other than {', '.join(forbidden)} {where}; found {renderer!r}"
-    if wanted and not any(r.lower() in renderer.lower() for r in wanted):
-        return f"expected a renderer matching {' or '.join(wanted)} {where}; found {renderer!r}"
-    return ""
 
 
 @pytest.mark.parametrize("role", SEAT_ROLES)
