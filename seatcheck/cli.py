@@ -26,46 +26,51 @@ def _say(line: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Validate everything first (nothing starts on bad input), then run the profile's suite."""
-    suites = Path(args.suites) if args.suites else profile.suites_dir()
+    suites = Path(args.suites) if args.suites else None
     if not args.profile:  # the profile the doctor finds fitting
         fit = machine.fitting_profile(machine.discover(), args.gpu or "")
         if not fit.profile:
             raise UsageError(fit.describe())
         _say(f"profile {fit.describe()}")
         args.profile = fit.profile
-    prof = profile.find(args.profile, suites)
-    plugin.bind_to_machine(prof, args.gpu or "")  # no hardware for it: one line, exit 2
-    overrides = parse_image_overrides(args.image)
+    return run_profile(
+        args.profile, parse_image_overrides(args.image), Path(args.reports),
+        run_id=args.run_id, tmp_volume=args.tmp_volume, gpu=args.gpu or "",
+        pytest_args=args.pytest_args, suites=suites,
+    )  # fmt: skip
+
+
+def run_profile(
+    name: str, overrides: dict[str, str], reports_dir: Path, *, run_id: str | None = None,
+    tmp_volume: str | None = None, gpu: str = "", pytest_args: list[str] | None = None,
+    suites: Path | None = None,
+) -> int:  # fmt: skip
+    """One run of a profile's suite: the profile bound to this machine (no hardware for it:
+    one line, exit 2), the engine answering, every override resolved, then pytest with the
+    run's SeatConfig handed over as it is (``plugin.GivenRun``)."""
+    prof = plugin.bind_to_machine(profile.find(name, suites), gpu)
     client = engine.ensure_engine()
-    run_id = args.run_id or new_run_id()
     config = SeatConfig(
-        profile=prof, run_id=run_id, image_overrides=overrides, reports_dir=Path(args.reports)
-    )
+        profile=prof, run_id=run_id or new_run_id(), image_overrides=overrides,
+        reports_dir=reports_dir, tmp_volume=tmp_volume or "",
+    )  # fmt: skip
     builder = ImageBuilder(client, config, progress=_say)
     for role in overrides:
         builder.role_image(role)  # an unknown image is refused here, before anything runs
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
-    pytest_args = [
+    args = [
         str(prof.path.parent),
-        f"--seatcheck-profile={prof.name}",
-        f"--seatcheck-run-id={run_id}",
-        f"--seatcheck-reports={args.reports}",
         f"--junitxml={run_dir / 'junit.xml'}",
-        "-o",
-        "junit_family=xunit1",  # keeps record_property evidence as <property> elements
-        "-p",
-        "no:cacheprovider",
-        *[f"--seatcheck-image={role}={image}" for role, image in overrides.items()],
-        *([f"--seatcheck-tmp-volume={args.tmp_volume}"] if args.tmp_volume else []),
-        *([f"--seatcheck-gpu={args.gpu}"] if args.gpu else []),
-        *args.pytest_args,
-    ]
-    if args.suites:
-        pytest_args.append(f"--rootdir={Path(args.suites).parent}")
-    code = int(pytest.main(pytest_args))
+        "-o", "junit_family=xunit1",  # keeps record_property evidence as <property> elements
+        "-p", "no:cacheprovider",
+        *(pytest_args or []),
+    ]  # fmt: skip
+    if suites:
+        args.append(f"--rootdir={suites.parent}")
+    code = int(pytest.main(args, plugins=[plugin.GivenRun(config)]))
     _say(f"report: {run_dir / 'report.html'} (exit status {code})")
-    _say(f"matrix: {reports.write_index(Path(args.reports))}")
+    _say(f"matrix: {reports_dir / 'index.html'}")  # brought up to date by the run
     return code
 
 
@@ -86,12 +91,11 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
     def run_suite(image_id: str) -> tuple[int, str]:
         run_id = new_run_id()
-        ns = argparse.Namespace(
-            profile=args.profile, image=[f"{args.role}={image_id}"], run_id=run_id,
-            reports=args.reports, suites=None, tmp_volume=None, gpu=None, pytest_args=["-q"],
-        )  # fmt: skip
-        code = cmd_run(ns)
-        return code, str(Path(args.reports) / run_id / "report.html")
+        reports_dir = Path(args.reports)
+        code = run_profile(
+            args.profile, {args.role: image_id}, reports_dir, run_id=run_id, pytest_args=["-q"]
+        )
+        return code, str(reports_dir / run_id / "report.html")
 
     verdict = promote.promote(client, args.role, args.candidate, run_suite, args.prefix)
     print(verdict.describe())

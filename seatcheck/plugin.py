@@ -6,6 +6,7 @@ seat up live in the repository's ``fixtures/`` package; they get the seat from `
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 import threading
@@ -35,11 +36,22 @@ EXIT_HARDWARE = 2
 EXIT_ENGINE = 3
 
 
+class GivenRun:
+    """A run that ``seatcheck run`` has configured and checked already (the profile bound to
+    this machine, the engine answering, the overrides resolved): handed to pytest as a plugin
+    object, its SeatConfig is taken as it is, not parsed back from options."""
+
+    def __init__(self, seat_config: SeatConfig) -> None:
+        self.seat_config = seat_config
+
+
 class RunState:
     """Per-run state kept in ``config.stash``."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.pytest_config = config
+        given = [p for p in config.pluginmanager.get_plugins() if isinstance(p, GivenRun)]
+        self.given = given[0].seat_config if given else None
         self.overrides = parse_image_overrides(config.getoption("seatcheck_image"))
         self.profile: Profile | None = None
         self.seat: Seat | None = None
@@ -49,6 +61,8 @@ class RunState:
         self.leftovers: list[str] = []
 
     def seat_config(self) -> SeatConfig:
+        if self.given is not None:
+            return dataclasses.replace(self.given, families=tuple(self.families))
         opt = self.pytest_config.getoption
         if self.profile is None:
             raise pytest.UsageError(
@@ -141,7 +155,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         state = RunState(config)
         name = config.getoption("seatcheck_profile")
-        if name and name.endswith(".toml"):  # a profile file of one's own
+        if state.given is not None:
+            state.profile = state.given.profile
+        elif name and name.endswith(".toml"):  # a profile file of one's own
             state.profile = profile.load(Path(name))
         elif name:
             state.profile = profile.find(name)
@@ -192,6 +208,8 @@ def _stop_before_start(config: pytest.Config, state: RunState) -> None:
     the exit status ``seatcheck run`` gives: the machine lacks the profile's hardware (2),
     no engine answers (3). Not one error per check."""
     assert state.profile is not None
+    if state.given is not None:  # seatcheck run bound it and found the engine already
+        return
     try:
         state.profile = bind_to_machine(state.profile, config.getoption("seatcheck_gpu") or "")
     except HardwareMismatch as exc:
