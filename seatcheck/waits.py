@@ -27,6 +27,33 @@ def time_scale() -> float:
         return 1.0
 
 
+def retry(
+    action: Callable[[], T],
+    on: tuple[type[Exception], ...],
+    timeout: float,
+    what: str,
+    interval: float = 0.5,
+    abort: Callable[[], str | None] | None = None,
+    scaled: bool = True,
+) -> T:
+    """``action``'s answer, asked again while it raises one of ``on`` (the transient errors
+    named by the caller: a server not up yet, a refused socket) until ``timeout`` seconds
+    (scaled by ``time_scale`` unless ``scaled`` is false); any other error ends it at once.
+    ``abort`` ends it early with its message. On the deadline, the last transient error is
+    raised again, as the caller named it."""
+    deadline = time.monotonic() + timeout * (time_scale() if scaled else 1.0)
+    while True:
+        try:
+            return action()
+        except on:
+            reason = abort() if abort is not None else None
+            if reason:
+                raise WaitTimeout(f"gave up waiting for {what}: {reason}") from None
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(interval)
+
+
 def wait_for(
     probe: Callable[[], T | None],
     timeout: float,
@@ -39,6 +66,7 @@ def wait_for(
     ``abort`` is checked each round and ends the wait early with its message (for example
     when the container being waited on has exited: no point waiting out the budget).
     Exceptions from the probe count as "not yet"; the last one is reported on timeout.
+    (A call that fails only in known transient ways is ``retry``'s: it names them.)
     """
     timeout *= time_scale()
     deadline = time.monotonic() + timeout

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import docker
@@ -19,6 +18,7 @@ import docker.errors
 from docker import DockerClient
 
 from ..errors import EngineUnavailable
+from ..waits import retry
 
 # Above the longest single engine call we make (exec deadlines are enforced separately).
 API_TIMEOUT = 300
@@ -100,14 +100,10 @@ def ensure_engine(start_timeout: float = 60.0) -> DockerClient:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    deadline = time.monotonic() + start_timeout
-    while True:
-        try:
-            return connect()
-        except EngineUnavailable:
-            if time.monotonic() > deadline:
-                tail = DOCKERD_LOG.read_text(errors="replace").splitlines()[-5:]
-                raise EngineUnavailable(
-                    f"dockerd did not answer within {start_timeout:.0f}s: " + " | ".join(tail)
-                ) from None
-            time.sleep(0.5)
+    try:
+        return retry(connect, (EngineUnavailable,), start_timeout, "dockerd", scaled=False)
+    except EngineUnavailable:
+        tail = DOCKERD_LOG.read_text(errors="replace").splitlines()[-5:]
+        raise EngineUnavailable(
+            f"dockerd did not answer within {start_timeout:.0f}s: " + " | ".join(tail)
+        ) from None

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ProbeError
-from ..waits import time_scale
+from ..waits import retry
 
 _env_lock = threading.Lock()
 
@@ -79,15 +78,7 @@ def _connect(pulse: Any, timeout: float) -> None:
     """
     import pulsectl
 
-    deadline = time.monotonic() + timeout * time_scale()
-    while True:
-        try:
-            pulse.connect()
-            return
-        except pulsectl.PulseError:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.1)
+    retry(pulse.connect, (pulsectl.PulseError,), timeout, "the pulse server", interval=0.1)
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
+import docker.errors
 from docker import DockerClient
 
 from .. import cache, engine
 from ..errors import SetupError
+from ..waits import WaitTimeout, retry
 from . import tracking
 
 SUITE = "bookworm"
@@ -278,15 +280,18 @@ def _fill_engine(client: DockerClient, root: Path, images: list[str], progress: 
 
 
 def _connect_when_up(helper: subprocess.Popen[bytes], timeout: float = 60) -> DockerClient:
-    deadline = time.monotonic() + timeout
-    while True:
-        if helper.poll() is not None:
-            raise SetupError("vm", f"the helper engine exited ({helper.returncode})")
-        try:
-            second = docker.DockerClient(base_url=f"unix://{HELPER_SOCKET}", timeout=600)
-            second.ping()
-            return second
-        except Exception:
-            if time.monotonic() > deadline:
-                raise SetupError("vm", "the helper engine did not answer within 60 s") from None
-            time.sleep(0.5)
+    def answering() -> DockerClient:
+        second = docker.DockerClient(base_url=f"unix://{HELPER_SOCKET}", timeout=600)
+        second.ping()
+        return second
+
+    def exited() -> str | None:
+        return f"it exited ({helper.returncode})" if helper.poll() is not None else None
+
+    try:
+        return retry(
+            answering, (docker.errors.DockerException, OSError), timeout, "the helper engine",
+            abort=exited, scaled=False,
+        )  # fmt: skip
+    except (WaitTimeout, docker.errors.DockerException, OSError) as exc:
+        raise SetupError("vm", f"the helper engine did not answer within 60 s: {exc}") from None
