@@ -199,8 +199,14 @@ def pytest_collection_modifyitems(
         # checks tear the seat down, so they run after every other check).
         suite.refuse_unmarked(items)
         suite.in_stage_order(items)
-        state.families = sorted({suite.family(item) for item in items})
         _stop_before_start(config, state)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The families the run judges: those of the checks left once -k and the like chose."""
+    state = session.config.stash[CONFIG_KEY]
+    if state.profile is not None:
+        state.families = sorted({suite.family(item) for item in session.items})
 
 
 def _stop_before_start(config: pytest.Config, state: RunState) -> None:

@@ -8,13 +8,14 @@ so a report opens from disk or an attachment anywhere.
 from __future__ import annotations
 
 import base64
-import html
+import functools
 import json
 import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 
 SCREENSHOT = "screenshot.png"
@@ -32,6 +33,20 @@ padding:4px 6px;text-align:left;vertical-align:top} table{border-collapse:collap
 .passed{background:#e6ffe6} .failed,.error{background:#ffe6e6} .skipped{background:#f4f4f4}
 pre{margin:0;white-space:pre-wrap;font-size:90%} img{max-width:100%;border:1px solid #999}
 summary{cursor:pointer;color:#035} .verdict{font-size:130%;font-weight:bold}"""
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("seatcheck", "templates"),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+    )  # fmt: skip
+    env.filters["pretty"] = lambda value: json.dumps(value, indent=1, default=str)
+    return env
+
+
+def _page(name: str) -> jinja2.Template:
+    return _templates().get_template(name)
 
 
 def result_of(report: pytest.TestReport) -> dict[str, Any]:
@@ -113,15 +128,6 @@ def machine_key(facts: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _table(rows: list[tuple[str, str]]) -> str:
-    esc = html.escape
-    return (
-        "<table>"
-        + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-        + "</table>"
-    )
-
-
 def _manifest(facts: dict[str, Any]) -> list[tuple[str, str]]:
     host = facts.get("host") or {}
     gpus = host.get("gpus") or []
@@ -159,10 +165,10 @@ def hit_ratio_text(build: dict[str, Any]) -> str:
     return f"hit ratio {100 * ratio:.1f} % ({cache.get('hits', 0)}/{cache.get('requests', 0)})"
 
 
-def _package_cache(facts: dict[str, Any]) -> str:
+def _package_cache(facts: dict[str, Any]) -> list[tuple[str, str]]:
     pc = facts.get("package_cache") or {}
     if not pc:
-        return "<p>none</p>"
+        return []
     rows = [
         ("squid", f"{pc.get('address', 'not started')} (cache volume {pc.get('volume', '')})"),
         ("clients allowed", ", ".join(pc.get("clients") or []) or "none"),
@@ -188,7 +194,7 @@ def _package_cache(facts: dict[str, Any]) -> str:
         rows.append(
             (f"built in this run: {b['role']}", f"{b['seconds']:.0f}s, {hit_ratio_text(b)}")
         )
-    return _table(rows)
+    return rows
 
 
 def timeline_rows(phases: list[dict[str, Any]], slowest: int = 5) -> list[dict[str, Any]]:
@@ -213,26 +219,19 @@ def timeline_rows(phases: list[dict[str, Any]], slowest: int = 5) -> list[dict[s
     return sorted(rows, key=lambda p: float(p["start_s"]))
 
 
-def _timeline(phases: list[dict[str, Any]]) -> str:
+def _timeline(phases: list[dict[str, Any]]) -> tuple[float, list[dict[str, Any]]]:
+    """The run's total and each timeline row placed against it (where its bar starts, how
+    wide it is, its colour)."""
     if not phases:
-        return "<p>none recorded</p>"
-    esc = html.escape
+        return 0.0, []
     total = max(float(p["start_s"]) + float(p["seconds"]) for p in phases) or 1.0
-    rows = []
-    for p in timeline_rows(phases):
-        left = 100 * float(p["start_s"]) / total
-        width = max(0.3, 100 * float(p["seconds"]) / total)
-        colour = "#6a6" if p.get("ok", True) else "#c55"
-        rows.append(
-            f"<tr><td>{esc(str(p['name']))}</td><td>{float(p['start_s']):.1f}</td>"
-            f"<td>{float(p['seconds']):.1f}</td><td style='width:40%'><div style='position:"
-            f"relative;height:10px;background:#eee'><div style='position:absolute;left:"
-            f"{left:.1f}%;width:{width:.1f}%;height:10px;background:{colour}'></div></div></td></tr>"
-        )
-    return (
-        f"<p>run total {total:.1f} s</p><table><tr><th>phase</th><th>at (s)</th>"
-        f"<th>took (s)</th><th>against the run</th></tr>{''.join(rows)}</table>"
-    )
+    return total, [
+        {**p, "start_s": float(p["start_s"]), "seconds": float(p["seconds"]),
+         "left": 100 * float(p["start_s"]) / total,
+         "width": max(0.3, 100 * float(p["seconds"]) / total),
+         "colour": "#6a6" if p.get("ok", True) else "#c55"}
+        for p in timeline_rows(phases)
+    ]  # fmt: skip
 
 
 def render_run(
@@ -241,61 +240,23 @@ def render_run(
     leftovers: list[str],
     images: dict[str, str],
 ) -> str:
-    esc = html.escape
     counts: dict[str, int] = defaultdict(int)
     for r in results:
         counts[r["outcome"]] += 1
-    verdict = "FAIL" if counts["failed"] or counts["error"] or leftovers else "PASS"
     by_family: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
         by_family[family_of(r)].append(r)
-    sections = []
-    family_verdicts = family_outcomes(results)
-    for family in sorted(by_family):
-        rows = "".join(
-            f"<tr class='{esc(r['outcome'])}'><td>{esc(r['test'].split('::')[-1])}</td>"
-            f"<td>{esc(r['outcome'])}</td><td><pre>{esc(r['message'])}</pre>"
-            + (
-                "<details><summary>evidence</summary><pre>"
-                + esc(json.dumps(r["evidence"], indent=1, default=str))
-                + "</pre></details>"
-                if r.get("evidence")
-                else ""
-            )
-            + "</td></tr>"
-            for r in by_family[family]
-        )
-        sections.append(
-            f"<h3>{esc(family)}: {esc(family_verdicts.get(family, ''))}</h3>"
-            "<table><tr><th>check</th><th>outcome</th>"
-            f"<th>message and evidence</th></tr>{rows}</table>"
-        )
-    shots = "".join(
-        f"<figure><img src='data:image/png;base64,{data}' alt='{esc(name)}'>"
-        f"<figcaption>{esc(name)}</figcaption></figure>"
-        for name, data in images.items()
-    )
-    left = f"<p class='failed'>Left behind: {esc('; '.join(leftovers))}</p>" if leftovers else ""
-    recording = str(facts.get("machine_recording") or "none")
-    recorded = (
-        f"<p>Machine recording: <a href='{esc(recording)}'>{esc(recording)}</a> (replay it with "
-        f"<code>seatcheck doctor --replay {esc(recording)}</code>)</p>"
-        if recording.endswith(".tar.gz")
-        else f"<p>Machine recording: {esc(recording)}</p>"
-    )
-    tally = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    title = f"seatcheck run {facts.get('run_id')} — profile {facts.get('profile')}"
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>"
-        f"<p class='verdict {verdict.lower()}'>{verdict}: {esc(tally)}</p>{left}"
-        f"<h2>Host and images</h2>{_table(_manifest(facts))}{recorded}"
-        f"<h2>Package cache</h2>{_package_cache(facts)}"
-        f"<h2>Timeline</h2>{_timeline(facts.get('timeline') or [])}"
-        f"<h2>Requirements</h2>{''.join(sections)}<h2>Screen</h2>{shots or '<p>none</p>'}"
-        "<h2>All facts</h2><details><summary>facts.json</summary><pre>"
-        f"{esc(json.dumps(facts, indent=1, default=str))}</pre></details></body></html>\n"
-    )
+    total, timeline = _timeline(facts.get("timeline") or [])
+    return _page("run.html.j2").render(
+        title=f"seatcheck run {facts.get('run_id')} — profile {facts.get('profile')}",
+        style=STYLE, facts=facts, leftovers=leftovers, images=images,
+        verdict="FAIL" if counts["failed"] or counts["error"] or leftovers else "PASS",
+        tally=", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
+        manifest=_manifest(facts), package_cache=_package_cache(facts),
+        recording=str(facts.get("machine_recording") or "none"),
+        total=total, timeline=timeline,
+        families=sorted(by_family.items()), verdicts=family_outcomes(results),
+    ) + "\n"  # fmt: skip
 
 
 def load_runs(reports: Path) -> list[dict[str, Any]]:
@@ -375,48 +336,34 @@ def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
     """The compatibility matrix: a row per machine and profile (the newest run, or every run
     with ``history``), the run's verdict, and a column per requirement family the runs'
     checks name, each cell linking to its run's report."""
-    esc = html.escape
     families = families_of(runs)
-    rows: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    by_machine: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         m = run.get("machine") or {}
-        machine: tuple[str, ...] = (
-            *(str(m.get(k, "")) for k in ("hostname", "gpu", "driver", "kernel")),
-            str(run.get("profile", "")),
-        )
-        rows[machine].append(run)
-    body = []
-    for key in sorted(rows):
-        chosen = sorted(rows[key], key=lambda r: str(r.get("run_id")))
+        key = (*(str(m.get(k, "")) for k in ("hostname", "gpu", "driver", "kernel")),)
+        by_machine[(*key, str(run.get("profile", "")))].append(run)
+    rows = []
+    for key in sorted(by_machine):
+        chosen = sorted(by_machine[key], key=lambda r: str(r.get("run_id")))
         for run in chosen if history else chosen[-1:]:
             outcomes = family_outcomes(run.get("results") or [])
             if run.get("aborted"):  # the run died; its watchdog reaped it
                 outcomes = dict.fromkeys(families, ABORTED)
             page = "report.html" if not run.get("aborted") else "reaper.log"
-            link = esc(f"{run['dir']}/{page}")
-            cells = "".join(
-                f"<td class='cell {_css(outcomes.get(f, 'skipped'))}' title='{esc(f)}'>"
-                f"<a href='{link}'>{esc(outcomes.get(f, '—'))}</a></td>"
-                for f in families
-            )
             verdict = run_verdict(run)
             host, gpu, driver, kernel, prof = key
-            body.append(
-                f"<tr><td class='machine'><b>{esc(host)}</b><br>{esc(gpu)} ({esc(driver)})"
-                f"<br>{esc(kernel)}</td><td>{esc(prof)}</td>"
-                f"<td><a href='{link}'>{esc(str(run.get('run_id')))}</a></td>"
-                f"<td class='run-verdict {_css(verdict)}'>{esc(verdict)}</td>{cells}</tr>"
-            )  # fmt: skip
-    head = "".join(f"<th>{h}</th>" for h in ("machine", "profile", "run", "verdict")) + "".join(
-        f"<th class='family'>{esc(f)}</th>" for f in families
-    )
-    scope = "every run" if history else "the newest run per machine and profile"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>seatcheck compatibility"
-        f"</title><style>{STYLE}\n{MATRIX_STYLE}</style></head><body>"
-        f"<h1>seatcheck compatibility matrix</h1><p>{len(runs)} runs; showing {scope}.</p>"
-        f"<table id='matrix'><tr>{head}</tr>{''.join(body)}</table></body></html>\n"
-    )
+            rows.append({
+                "host": host, "gpu": gpu, "driver": driver, "kernel": kernel, "profile": prof,
+                "link": f"{run['dir']}/{page}", "run_id": str(run.get("run_id")),
+                "verdict": verdict, "verdict_css": _css(verdict),
+                "cells": {f: (_css(outcomes.get(f, "skipped")), outcomes.get(f, "—"))
+                          for f in families},
+            })  # fmt: skip
+    return _page("index.html.j2").render(
+        title="seatcheck compatibility", style=f"{STYLE}\n{MATRIX_STYLE}", count=len(runs),
+        scope="every run" if history else "the newest run per machine and profile",
+        families=families, rows=rows,
+    ) + "\n"  # fmt: skip
 
 
 def write_index(reports: Path, history: bool = False) -> Path:
