@@ -6,9 +6,10 @@ A profile lives in ``suites/<name>/profile.toml`` next to that profile's suite.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, replace
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import HardwareMismatch, ProfileError
 from .machine import VENDOR_DRIVERS, VENDOR_NAMES, Gpu, Machine, preference
@@ -16,6 +17,7 @@ from .machine import VENDOR_DRIVERS, VENDOR_NAMES, Gpu, Machine, preference
 PROFILE_FILE = "profile.toml"
 DISPLAY_SERVERS = ("xvfb", "xorg")  # Xorg: on a real VT, driving the profile's DRM card
 SINKS = ("null", "hardware")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -121,128 +123,111 @@ def find(name: str, root: Path | None = None) -> Profile:
     return load(path)
 
 
-def _take(table: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
-    if key not in table:
-        return default
-    value = table.pop(key)
-    if kind is tuple:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ProfileError(f"{where}: '{key}' must be a list of strings, not {value!r}")
-        return tuple(value)
-    if not isinstance(value, kind):
-        raise ProfileError(f"{where}: '{key}' must be a {kind.__name__}, not {value!r}")
-    return value
+@dataclass(frozen=True)
+class _SeatTable:
+    """``[seat]``: what the seat is given."""
+
+    display: str = "xvfb"
+    vt: int = 0
+    xorg_driver: str = "modesetting"
+    gpu_devices: tuple[str, ...] = ()
+    sound_devices: tuple[str, ...] = ()
+    sink: str = "null"
+    apps: tuple[str, ...] = Profile.apps
 
 
-def _table(doc: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = doc.pop(key, {})
-    if not isinstance(value, dict):
-        raise ProfileError(f"{where}: [{key}] must be a table")
-    return dict(value)
+@dataclass(frozen=True)
+class _ExpectTable:
+    """``[expect.*]``: what the seat must show."""
+
+    glx: GlxExpectation = field(default_factory=GlxExpectation)
+    chrome: ChromeExpectation = field(default_factory=ChromeExpectation)
+    xorg: XorgExpectation = field(default_factory=XorgExpectation)
 
 
-def _no_leftovers(table: dict[str, Any], where: str) -> None:
-    if table:
-        raise ProfileError(f"{where}: unknown key(s) {', '.join(sorted(table))}")
+@dataclass(frozen=True)
+class _ProfileFile:
+    """The whole file: the dataclasses above are its schema (keys, types and defaults)."""
+
+    name: str = ""
+    description: str = ""
+    seat: _SeatTable = field(default_factory=_SeatTable)
+    match: Match = field(default_factory=Match)
+    expect: _ExpectTable = field(default_factory=_ExpectTable)
+
+
+def _from_table(cls: type[_T], table: Any, where: str, section: str = "") -> _T:
+    """A schema dataclass from a TOML table (``section``: its name, as ``seat`` or
+    ``expect.glx``): every key one of its fields and of the field's declared type (str, int,
+    bool, a list of strings, or a table of its own)."""
+    at = f"{where} [{section}]" if section else where
+    if not isinstance(table, dict):
+        raise ProfileError(f"{at} must be a table")
+    unknown = sorted(set(table) - {f.name for f in fields(cls)})  # type: ignore[arg-type]
+    if unknown:
+        raise ProfileError(f"{at}: unknown key(s) {', '.join(unknown)}")
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        kind = hints[key]
+        if isinstance(kind, type) and is_dataclass(kind):
+            values[key] = _from_table(kind, value, where, f"{section}.{key}" if section else key)
+        elif kind == tuple[str, ...]:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ProfileError(f"{at}: '{key}' must be a list of strings, not {value!r}")
+            values[key] = tuple(value)
+        elif type(value) is not kind:  # a bool is no int here
+            raise ProfileError(f"{at}: '{key}' must be a {kind.__name__}, not {value!r}")
+        else:
+            values[key] = value
+    return cls(**values)
+
+
+def _refuse_what_cannot_run(doc: _ProfileFile, where: str) -> None:
+    """What the schema's types cannot say: the values a seat can take."""
+    seat, match, at = doc.seat, doc.match, f"{where} [seat]"
+    if seat.display not in DISPLAY_SERVERS:
+        raise ProfileError(f"{at}: display {seat.display!r} is not one of {DISPLAY_SERVERS}")
+    if seat.vt == 1 or not 0 <= seat.vt < 64:
+        raise ProfileError(f"{at}: vt {seat.vt} is not one a seat may take (2 to 63)")
+    if match.vendor and match.vendor not in VENDOR_DRIVERS:
+        raise ProfileError(f"{where} [match]: vendor {match.vendor!r} is not one of "
+                           f"{', '.join(VENDOR_DRIVERS)}")  # fmt: skip
+    if match.vendor and seat.gpu_devices:
+        raise ProfileError(f"{at}: a profile with [match] finds its GPU devices; gpu_devices "
+                           "may not name them")  # fmt: skip
+    cards = [d for d in seat.gpu_devices if Path(d).name.startswith("card")]
+    if seat.display == "xorg" and not match.vendor and not cards:
+        raise ProfileError(f"{at}: display 'xorg' needs a DRM card (/dev/dri/cardN) in gpu_devices")
+    if seat.sink not in SINKS:
+        raise ProfileError(f"{at}: sink {seat.sink!r} is not one of {SINKS}")
+    from .drivers import DRIVERS  # each app role is exercised through its own program
+
+    for app in seat.apps:
+        if app not in DRIVERS:
+            raise ProfileError(f"{at}: app role {app!r} has no driver to exercise its program "
+                               f"(roles with one: {', '.join(DRIVERS)})")  # fmt: skip
+    for dev in seat.gpu_devices + seat.sound_devices:
+        if not dev.startswith("/dev/"):
+            raise ProfileError(f"{at}: device {dev!r} is not under /dev")
 
 
 def parse(text: str, path: Path) -> Profile:
     where = str(path)
     try:
-        doc: dict[str, Any] = tomllib.loads(text)
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{where}: not valid TOML: {exc}") from None
-    name = _take(doc, "name", str, where, path.parent.name)
-    description = _take(doc, "description", str, where, "")
-    seat = _table(doc, "seat", where)
-    display = _take(seat, "display", str, f"{where} [seat]", "xvfb")
-    if display not in DISPLAY_SERVERS:
-        raise ProfileError(f"{where} [seat]: display {display!r} is not one of {DISPLAY_SERVERS}")
-    vt = _take(seat, "vt", int, f"{where} [seat]", 0)
-    if vt == 1 or not 0 <= vt < 64:
-        raise ProfileError(f"{where} [seat]: vt {vt} is not one a seat may take (2 to 63)")
-    xorg_driver = _take(seat, "xorg_driver", str, f"{where} [seat]", "modesetting")
-    match_t = _table(doc, "match", where)
-    match = Match(
-        vendor=_take(match_t, "vendor", str, f"{where} [match]", ""),
-        drivers=_take(match_t, "drivers", tuple, f"{where} [match]", ()),
-    )
-    _no_leftovers(match_t, f"{where} [match]")
-    if match.vendor and match.vendor not in VENDOR_DRIVERS:
-        raise ProfileError(f"{where} [match]: vendor {match.vendor!r} is not one of "
-                           f"{', '.join(VENDOR_DRIVERS)}")  # fmt: skip
-    gpu = _take(seat, "gpu_devices", tuple, f"{where} [seat]", ())
-    if match.vendor and gpu:
-        raise ProfileError(f"{where} [seat]: a profile with [match] finds its GPU devices; "
-                           "gpu_devices may not name them")  # fmt: skip
-    if (
-        display == "xorg"
-        and not match.vendor
-        and not any(Path(d).name.startswith("card") for d in gpu)
-    ):
-        raise ProfileError(
-            f"{where} [seat]: display 'xorg' needs a DRM card (/dev/dri/cardN) in gpu_devices"
-        )
-    sound = _take(seat, "sound_devices", tuple, f"{where} [seat]", ())
-    sink = _take(seat, "sink", str, f"{where} [seat]", "null")
-    if sink not in SINKS:
-        raise ProfileError(f"{where} [seat]: sink {sink!r} is not one of {SINKS}")
-    apps = _take(seat, "apps", tuple, f"{where} [seat]", Profile.apps)
-    from .drivers import DRIVERS  # each app role is exercised through its own program
-
-    for app in apps:
-        if app not in DRIVERS:
-            raise ProfileError(
-                f"{where} [seat]: app role {app!r} has no driver to exercise its program "
-                f"(roles with one: {', '.join(DRIVERS)})"
-            )
-    for dev in gpu + sound:
-        if not dev.startswith("/dev/"):
-            raise ProfileError(f"{where} [seat]: device {dev!r} is not under /dev")
-    _no_leftovers(seat, f"{where} [seat]")
-    expect = _table(doc, "expect", where)
-    glx_t = _table(expect, "glx", f"{where} [expect]")
-    glx = GlxExpectation(
-        direct_rendering=_take(glx_t, "direct_rendering", bool, f"{where} [expect.glx]", True),
-        renderers=_take(glx_t, "renderers", tuple, f"{where} [expect.glx]", ()),
-        forbidden_renderers=_take(glx_t, "forbidden_renderers", tuple, f"{where} [expect.glx]", ()),
-        vendor=_take(glx_t, "vendor", str, f"{where} [expect.glx]", ""),
-    )
-    _no_leftovers(glx_t, f"{where} [expect.glx]")
-    chrome_t = _table(expect, "chrome", f"{where} [expect]")
-    cw = f"{where} [expect.chrome]"
-    chrome = ChromeExpectation(
-        renderers=_take(chrome_t, "renderers", tuple, cw, ()),
-        forbidden_renderers=_take(chrome_t, "forbidden_renderers", tuple, cw, ("SwiftShader",)),
-        gpu_compositing=_take(chrome_t, "gpu_compositing", bool, cw, True),
-    )
-    _no_leftovers(chrome_t, cw)
-    xorg_t = _table(expect, "xorg", where)
-    xw = f"{where} [expect.xorg]"
-    xorg = XorgExpectation(
-        driver=_take(xorg_t, "driver", str, xw, ""),
-        glamor=_take(xorg_t, "glamor", bool, xw, False),
-        dri_drivers=_take(xorg_t, "dri_drivers", tuple, xw, ()),
-    )
-    _no_leftovers(xorg_t, xw)
-    _no_leftovers(expect, f"{where} [expect]")
-    _no_leftovers(doc, where)
+    doc = _from_table(_ProfileFile, table, where)
+    _refuse_what_cannot_run(doc, where)
+    seat = doc.seat
     return Profile(
-        name=name,
-        description=description,
-        path=path,
-        display=display,
-        vt=vt,
-        xorg_driver=xorg_driver,
-        gpu_devices=gpu,
-        sound_devices=sound,
-        sink=sink,
-        apps=apps,
-        glx=glx,
-        chrome=chrome,
-        xorg=xorg,
-        match=match,
-    )
+        name=doc.name or path.parent.name, description=doc.description, path=path,
+        display=seat.display, vt=seat.vt, xorg_driver=seat.xorg_driver,
+        gpu_devices=seat.gpu_devices, sound_devices=seat.sound_devices, sink=seat.sink,
+        apps=seat.apps, glx=doc.expect.glx, chrome=doc.expect.chrome, xorg=doc.expect.xorg,
+        match=doc.match,
+    )  # fmt: skip
 
 
 def load(path: Path) -> Profile:

@@ -62,6 +62,9 @@ def test_full_profile_parses(tmp_path: Path) -> None:
         ("[seat]\ndisplay = 'xorg'\ngpu_devices = ['/dev/dri/renderD128']\n", "needs a DRM card"),
         ("[seat]\nvt = 1\n", "vt 1 is not one a seat may take"),
         ("[seat]\nvt = '7'\n", "'vt' must be a int"),
+        ("[seat]\nvt = true\n", "'vt' must be a int, not True"),
+        ("[expect]\nxorg = 3\n", r"\[expect.xorg\] must be a table"),
+        ("[expect.chrome]\ngpu = 1\n", r"\[expect.chrome\]: unknown key.*gpu"),
     ],
 )
 def test_malformed_profile_is_refused(tmp_path: Path, text: str, message: str) -> None:
