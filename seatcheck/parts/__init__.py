@@ -1,3 +1,5 @@
-"""One module per kind of container in the seat (squid, gnome, the apps), each a small class
-that creates its container and waits until it is ready; ``topology.Seat`` is the thin facade
-over them, and teardown removes what they made by label."""
+"""The seat's parts: one module per kind of container (squid, gnome, the apps, the VPN's
+containers, a snapshot) and per shared resource (the network, common_tmp, the devices, the
+guard: watchdog and console). Each reaches the seat through ``context.SeatContext``;
+``topology.Seat`` is the facade that starts each once, and teardown removes what they made
+by label."""

@@ -14,6 +14,7 @@ from docker.models.networks import Network
 
 from .. import roles
 from ..engine.labels import labels, seat_name
+from ..errors import SetupError
 from .guard import SeatGuard
 
 
@@ -54,16 +55,24 @@ class SeatNetwork:
         """The addresses of those containers that have one on the seat network now."""
         found = set()
         for container in containers:
-            with contextlib.suppress(docker.errors.DockerException, KeyError):
+            with contextlib.suppress(docker.errors.DockerException, SetupError):
                 found.add(self.address_of(container))
         return found
 
-    def address_of(self, container: Container) -> str:
-        """The container's address on the seat network: a container that joined another's
-        network namespace (``container:<id>``) speaks with that one's address."""
+    def address_of(self, container: Container, network: str | None = None) -> str:
+        """The container's address on the seat network (or on ``network``, by name): a
+        container that joined another's network namespace (``container:<id>``) speaks with
+        that one's address."""
         container.reload()
         mode = str(container.attrs["HostConfig"].get("NetworkMode") or "")
         if mode.startswith("container:"):
-            return self.address_of(self.client.containers.get(mode.split(":", 1)[1]))
+            owner = self.client.containers.get(mode.split(":", 1)[1])
+            return self.address_of(owner, network)
+        name = network or str(self.get().name)
         nets = container.attrs["NetworkSettings"]["Networks"]
-        return str(nets[self.get().name]["IPAddress"])
+        if name not in nets:
+            raise SetupError(
+                str(container.name), f"{container.name} is not on the network {name} (it is "
+                f"on {', '.join(nets) or 'none'})",
+            )  # fmt: skip
+        return str(nets[name]["IPAddress"])

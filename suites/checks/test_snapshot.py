@@ -14,10 +14,11 @@ import pytest
 from docker.models.containers import Container
 from docker.models.images import Image
 
-from seatcheck import roles, snapshots
+from seatcheck import roles
 from seatcheck.drivers import Presentation
 from seatcheck.drivers.chrome import ChromeDriver
 from seatcheck.engine import execs
+from seatcheck.parts import snapshot as snapshots
 from seatcheck.probes import ipc, pulse
 from seatcheck.topology import Seat
 from seatcheck.waits import WaitTimeout, wait_for

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import pytest
 
 from seatcheck import cache, roles
-from seatcheck import vpn as vpn_mod
 from seatcheck.drivers.chrome import ChromeDriver
 from seatcheck.engine import execs
 from seatcheck.errors import ProbeError, SetupError
+from seatcheck.parts import vpn as vpn_mod
 from seatcheck.probes import net
 from seatcheck.probes import squid as squid_probe
 from seatcheck.topology import Seat

@@ -7,23 +7,19 @@ unless the run keeps snapshots (``--seatcheck-keep-snapshots``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from docker.models.containers import Container
 from docker.models.images import Image
 
-from .engine import execs
-from .engine.labels import KEEP
-from .parts.app import AppPart
-from .parts.base import run_to_end, wait_ready
-
-if TYPE_CHECKING:
-    from .topology import Seat
+from ..context import SeatContext
+from ..engine import execs
+from ..engine.labels import KEEP
+from .app import AppPart
+from .base import run_to_end, wait_ready
 
 REPOSITORY = "seatcheck-snapshot"
 
 
-def commit(seat: Seat, container: Container, role: str, keep: bool = False) -> Image:
+def commit(seat: SeatContext, container: Container, role: str, keep: bool = False) -> Image:
     """The running container as an image (the engine pauses it for the commit)."""
     labels = dict(container.labels)
     if keep:
@@ -34,7 +30,7 @@ def commit(seat: Seat, container: Container, role: str, keep: bool = False) -> I
     )  # fmt: skip
 
 
-def start_from(seat: Seat, role: str, image: Image) -> Container:
+def start_from(seat: SeatContext, role: str, image: Image) -> Container:
     """A container of ``image`` joined to the seat as ``role``'s app is (gnome's IPC
     namespace, the shared /tmp, the seat network, its devices), under the role
     ``<role>-snapshot``. (Chromium's profile lock carried in the snapshot names the original's
@@ -53,7 +49,7 @@ def start_from(seat: Seat, role: str, image: Image) -> Container:
 
 
 def read_alone(
-    seat: Seat, role: str, image: Image, script: str, timeout: float = 30
+    seat: SeatContext, role: str, image: Image, script: str, timeout: float = 30
 ) -> execs.ExecResult:
     """``script`` run in a container of ``image`` with nothing of the seat: no volume (the
     shared /tmp is where the original's state would hide), no network, no devices. What it

@@ -26,26 +26,22 @@ containers' own network namespaces (the check compares the host before and durin
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 import secrets
 import shlex
-import tarfile
-import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import docker.errors
 from docker.models.containers import Container
 from docker.models.networks import Network
 
-from . import roles
-from .cache import RPMCACHE
-from .engine import execs
-from .errors import ProbeError, SetupError
-
-if TYPE_CHECKING:
-    from .topology import Seat
+from .. import roles
+from ..cache import RPMCACHE
+from ..context import SeatContext
+from ..engine import execs
+from ..errors import ProbeError, SetupError
+from .base import FileEntry, start, tar
 
 TUNNEL = "10.77.0"  # the tunnel's addresses: the endpoint .1, the client .2
 ENDPOINT_ADDR, CLIENT_ADDR = f"{TUNNEL}.1", f"{TUNNEL}.2"
@@ -100,23 +96,6 @@ class Vpn:
         }  # fmt: skip
 
 
-def _ip(container: Container, network: str) -> str:
-    """The container's address on ``network``; a container in another's network namespace
-    (``network_mode=container:…``) has that one's."""
-    container.reload()
-    mode = str(container.attrs["HostConfig"].get("NetworkMode") or "")
-    if mode.startswith("container:") and container.client is not None:
-        owner = container.client.containers.get(mode.split(":", 1)[1])
-        return _ip(owner, network)
-    found = container.attrs["NetworkSettings"]["Networks"].get(network)
-    if not found:
-        raise SetupError(
-            "vpn", f"{container.name} is not on the network {network} (it is on "
-            f"{', '.join(container.attrs['NetworkSettings']['Networks']) or 'none'})",
-        )  # fmt: skip
-    return str(found["IPAddress"])
-
-
 def _must(container: Container, script: str, what: str, role: str, **kwargs: Any) -> str:
     """A set-up step in a VPN part: its failure names the part and what it could not do."""
     try:
@@ -129,7 +108,7 @@ def _must(container: Container, script: str, what: str, role: str, **kwargs: Any
 
 
 def _http_server(
-    seat: Seat, role: str, network: str, image: str, body: str, **kwargs: Any
+    seat: SeatContext, role: str, network: str, image: str, body: str, **kwargs: Any
 ) -> Container:
     """python3's http.server on HTTP_PORT: it logs each request's source address."""
     container = seat.create(
@@ -138,27 +117,17 @@ def _http_server(
         **kwargs,
     )  # fmt: skip
     page = f"<html><body><p id=token>{body}</p></body></html>".encode()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as archive:
-        info = tarfile.TarInfo("srv/index.html")
-        info.size, info.mtime, info.mode = len(page), int(time.time()), 0o644
-        archive.addfile(info, io.BytesIO(page))
-    container.put_archive("/", buf.getvalue())
-    container.start()
-    return container
+    container.put_archive("/", tar([FileEntry("srv/index.html", page)]))
+    return start(role, container)
 
 
-def _tunnel_part(seat: Seat, role: str, image: str, **kwargs: Any) -> Container:
+def _tunnel_part(seat: SeatContext, role: str, image: str, **kwargs: Any) -> Container:
     """A container that makes a WireGuard interface: NET_ADMIN and the TUN device only."""
     container = seat.create(
         role, remember=False, image=image, init=True, command=["sleep", "infinity"],
         cap_add=["NET_ADMIN"], devices=[f"{TUN}:{TUN}:rwm"], environment=WG_ENV, **kwargs,
     )  # fmt: skip
-    try:
-        container.start()
-    except docker.errors.APIError as exc:
-        raise SetupError(role, f"the container did not start: {exc.explanation}") from None
-    return container
+    return start(role, container)
 
 
 def _wireguard(container: Container, role: str, key_dir: str = "/run/seatcheck-wg") -> str:
@@ -175,7 +144,7 @@ def _wireguard(container: Container, role: str, key_dir: str = "/run/seatcheck-w
     ).strip()  # fmt: skip
 
 
-def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
+def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     """The VPN for ``app`` (its running container), up and routed; raises SetupError naming
     the part that did not come up."""
     app_container = seat.app(app)
@@ -192,17 +161,15 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
         environment=WG_ENV, sysctls={"net.ipv4.ip_forward": "1"},
     )  # fmt: skip
     vpn_net.connect(endpoint)
-    try:
-        endpoint.start()
-    except docker.errors.APIError as exc:
-        raise SetupError(ENDPOINT, f"the container did not start: {exc.explanation}") from None
+    start(ENDPOINT, endpoint)
     client = _tunnel_part(seat, CLIENT, image, network_mode=f"container:{app_container.id}")
-    endpoint_ip, server_ip = _ip(endpoint, seat_name), _ip(server, vpn_name)
+    address = seat.network.address_of
+    endpoint_ip, server_ip = address(endpoint, seat_name), address(server, vpn_name)
     vpn = Vpn(
         app=app, network=vpn_net, endpoint=endpoint, server=server, canary=canary,
         client=client, endpoint_ip=endpoint_ip, server_ip=server_ip,
-        endpoint_vpn_ip=_ip(endpoint, vpn_name),
-        canary_ip=_ip(canary, seat_name), app_ip=_ip(app_container, seat_name),
+        endpoint_vpn_ip=address(endpoint, vpn_name),
+        canary_ip=address(canary, seat_name), app_ip=address(app_container, seat_name),
         token=token,
     )  # fmt: skip
     # The server takes its page from the endpoint alone, on its VPN address (whatever the
@@ -215,7 +182,7 @@ def bring_up(seat: Seat, app: str = roles.CHROME) -> Vpn:
         f"ip saddr != {vpn.endpoint_vpn_ip} counter reject with tcp reset",
         "take the test server's page from the endpoint alone (nft)", SERVER,
     )  # fmt: skip
-    squid_ip = _ip(seat.squid(), seat_name)
+    squid_ip = address(seat.squid(), seat_name)
     # The package cache chrome's run-time installs use (rpmcache): reached by eth0, named.
     vpn.exceptions = {squid_ip: "the package cache (rpmcache, squid on the seat network)"}
     vpn.routes_before = _must(client, "ip -4 route show", "read chrome's routes", CLIENT).split(
@@ -288,7 +255,7 @@ def drop(vpn: Vpn) -> None:
     vpn.dropped = True
 
 
-def restore(seat: Seat, vpn: Vpn) -> None:
+def restore(seat: SeatContext, vpn: Vpn) -> None:
     """chrome's routes and resolver as before the VPN; the VPN's parts removed. Idempotent."""
     if vpn.restored:
         return
