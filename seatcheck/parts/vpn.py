@@ -26,7 +26,6 @@ containers' own network namespaces (the check compares the host before and durin
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 import shlex
 from dataclasses import dataclass, field
@@ -40,22 +39,18 @@ from .. import roles
 from ..cache import RPMCACHE
 from ..context import SeatContext
 from ..engine import execs
-from ..errors import ProbeError, SetupError
-from .base import FileEntry, start, tar
+from .base import start
+from .vpn_containers import HTTP_PORT, TUN, WG_ENV, http_server, must, tunnel_container, wireguard
 
 TUNNEL = "10.77.0"  # the tunnel's addresses: the endpoint .1, the client .2
 ENDPOINT_ADDR, CLIENT_ADDR = f"{TUNNEL}.1", f"{TUNNEL}.2"
 PORT = 51820
-HTTP_PORT = 8080
 NAME = "vpn.seatcheck.test"  # known only to the VPN's resolver
 # A public-looking address (TEST-NET-2) the endpoint translates to the test server's: only
 # the tunnel leads there. The seat's squid refuses documentation addresses unfetched, so a
 # chromium that sends it to the cache is seen in squid's log and nothing leaves the host.
 PUBLIC_ADDR = "198.51.100.80"
-TUN = "/dev/net/tun"
 ENDPOINT, CLIENT, SERVER, CANARY = "vpn-endpoint", "vpn-client", "vpn-server", "vpn-canary"
-# wireguard-go asks people on Linux to prefer the kernel module; this kernel has none.
-WG_ENV = {"WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD": "1"}
 
 
 @dataclass
@@ -96,54 +91,6 @@ class Vpn:
         }  # fmt: skip
 
 
-def _must(container: Container, script: str, what: str, role: str, **kwargs: Any) -> str:
-    """A set-up step in a VPN part: its failure names the part and what it could not do."""
-    try:
-        result = execs.shell(container, script, timeout=30, **kwargs)
-    except execs.ExecTimeout as exc:
-        raise SetupError(role, f"{what}: {exc}") from None
-    if not result.ok:
-        raise SetupError(role, f"{what}: {result.describe()}")
-    return result.stdout
-
-
-def _http_server(
-    seat: SeatContext, role: str, network: str, image: str, body: str, **kwargs: Any
-) -> Container:
-    """python3's http.server on HTTP_PORT: it logs each request's source address."""
-    container = seat.create(
-        role, remember=False, image=image, network=network, init=True,
-        command=["python3", "-u", "-m", "http.server", str(HTTP_PORT), "--directory", "/srv"],
-        **kwargs,
-    )  # fmt: skip
-    page = f"<html><body><p id=token>{body}</p></body></html>".encode()
-    container.put_archive("/", tar([FileEntry("srv/index.html", page)]))
-    return start(role, container)
-
-
-def _tunnel_part(seat: SeatContext, role: str, image: str, **kwargs: Any) -> Container:
-    """A container that makes a WireGuard interface: NET_ADMIN and the TUN device only."""
-    container = seat.create(
-        role, remember=False, image=image, init=True, command=["sleep", "infinity"],
-        cap_add=["NET_ADMIN"], devices=[f"{TUN}:{TUN}:rwm"], environment=WG_ENV, **kwargs,
-    )  # fmt: skip
-    return start(role, container)
-
-
-def _wireguard(container: Container, role: str, key_dir: str = "/run/seatcheck-wg") -> str:
-    """wireguard-go's interface wg0 in the container's namespace; its public key."""
-    _must(
-        container, f"[ -c {TUN} ] || {{ echo 'no TUN device ({TUN}) in the container'; exit 1; }}",
-        f"make a TUN device: {TUN} is missing", role,
-    )  # fmt: skip
-    _must(container, "wireguard-go wg0", "start wireguard-go (it makes wg0 on a TUN device)", role)
-    return _must(
-        container,
-        f"umask 077; mkdir -p {key_dir}; wg genkey > {key_dir}/key; wg pubkey < {key_dir}/key",
-        "make the WireGuard key", role,
-    ).strip()  # fmt: skip
-
-
 def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     """The VPN for ``app`` (its running container), up and routed; raises SetupError naming
     the part that did not come up."""
@@ -153,8 +100,8 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     vpn_net = seat.network.extra("vpn-net", internal=True)
     seat_name, vpn_name = str(seat_net.name), str(vpn_net.name)
     token = secrets.token_hex(8)
-    server = _http_server(seat, SERVER, vpn_name, image, f"vpn-{token}", cap_add=["NET_ADMIN"])
-    canary = _http_server(seat, CANARY, seat_name, image, "canary")
+    server = http_server(seat, SERVER, vpn_name, image, f"vpn-{token}", cap_add=["NET_ADMIN"])
+    canary = http_server(seat, CANARY, seat_name, image, "canary")
     endpoint = seat.create(
         ENDPOINT, remember=False, image=image, init=True, command=["sleep", "infinity"],
         network=seat_name, cap_add=["NET_ADMIN"], devices=[f"{TUN}:{TUN}:rwm"],
@@ -162,7 +109,7 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     )  # fmt: skip
     vpn_net.connect(endpoint)
     start(ENDPOINT, endpoint)
-    client = _tunnel_part(seat, CLIENT, image, network_mode=f"container:{app_container.id}")
+    client = tunnel_container(seat, CLIENT, image, network_mode=f"container:{app_container.id}")
     address = seat.network.address_of
     endpoint_ip, server_ip = address(endpoint, seat_name), address(server, vpn_name)
     vpn = Vpn(
@@ -174,7 +121,7 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     )  # fmt: skip
     # The server takes its page from the endpoint alone, on its VPN address (whatever the
     # engine forwards between networks meanwhile); what it turned away is counted.
-    _must(
+    must(
         server,
         "nft add table inet seatcheck && "
         "nft 'add chain inet seatcheck in { type filter hook input priority 0 ; }' && "
@@ -185,15 +132,13 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     squid_ip = address(seat.squid(), seat_name)
     # The package cache chrome's run-time installs use (rpmcache): reached by eth0, named.
     vpn.exceptions = {squid_ip: "the package cache (rpmcache, squid on the seat network)"}
-    vpn.routes_before = _must(client, "ip -4 route show", "read chrome's routes", CLIENT).split(
-        "\n"
-    )
+    vpn.routes_before = must(client, "ip -4 route show", "read chrome's routes", CLIENT).split("\n")
     vpn.routes_before = [r.strip() for r in vpn.routes_before if r.strip()]
-    vpn.resolv_before = _must(app_container, "cat /etc/resolv.conf", "read chrome's resolver", app)
+    vpn.resolv_before = must(app_container, "cat /etc/resolv.conf", "read chrome's resolver", app)
 
-    endpoint_key = _wireguard(endpoint, ENDPOINT)
-    client_key = _wireguard(client, CLIENT)
-    _must(
+    endpoint_key = wireguard(endpoint, ENDPOINT)
+    client_key = wireguard(client, CLIENT)
+    must(
         endpoint,
         f"wg set wg0 listen-port {PORT} private-key /run/seatcheck-wg/key "
         f"peer {client_key} allowed-ips {CLIENT_ADDR}/32 && "
@@ -208,7 +153,7 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
         f"nft add rule ip seatcheck pre iifname wg0 ip daddr {PUBLIC_ADDR} dnat to {server_ip}",
         "configure the endpoint's tunnel and NAT", ENDPOINT,
     )  # fmt: skip
-    _must(
+    must(
         endpoint,
         f"dnsmasq --no-resolv --no-hosts --listen-address={ENDPOINT_ADDR} --bind-interfaces "
         f"--address=/{NAME}/{server_ip} --address=/{RPMCACHE}/{squid_ip} "
@@ -219,7 +164,7 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
         (r.split()[0] for r in vpn.routes_before if "proto kernel" in r and "dev eth0" in r), ""
     )
     keep = "".join(f"ip route add {ip}/32 dev eth0 && " for ip in [endpoint_ip, *vpn.exceptions])
-    _must(
+    must(
         client,
         f"wg set wg0 private-key /run/seatcheck-wg/key peer {endpoint_key} "
         f"endpoint {endpoint_ip}:{PORT} allowed-ips 0.0.0.0/0 persistent-keepalive 1 && "
@@ -229,7 +174,7 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
         + "ip route del default; ip route add default dev wg0",
         "route chrome through the tunnel", CLIENT,
     )  # fmt: skip
-    _must(
+    must(
         app_container, f"printf 'nameserver {ENDPOINT_ADDR}\\n' > /etc/resolv.conf",
         "point chrome's resolver at the VPN's", app,
     )  # fmt: skip
@@ -238,20 +183,10 @@ def bring_up(seat: SeatContext, app: str = roles.CHROME) -> Vpn:
     return vpn
 
 
-def server_turned_away(vpn: Vpn) -> int:
-    """Packets the test server's own filter turned away: ones the engine let through to it
-    from another network."""
-    out = execs.run(vpn.server, ["nft", "list", "chain", "inet", "seatcheck", "in"], timeout=15)
-    found = re.search(r"counter packets (\d+)", out.stdout)
-    if not out.ok or not found:
-        raise ProbeError(f"cannot read the test server's filter: {out.describe()}")
-    return int(found.group(1))
-
-
 def drop(vpn: Vpn) -> None:
     """The tunnel drops as a crashed VPN client drops it: wireguard-go dies, wg0 goes."""
-    _must(vpn.client, "pkill -KILL -x wireguard-go; sleep 1; ! ip link show wg0 2>/dev/null",
-          "drop the tunnel (kill wireguard-go)", CLIENT)  # fmt: skip
+    must(vpn.client, "pkill -KILL -x wireguard-go; sleep 1; ! ip link show wg0 2>/dev/null",
+         "drop the tunnel (kill wireguard-go)", CLIENT)  # fmt: skip
     vpn.dropped = True
 
 

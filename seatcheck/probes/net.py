@@ -12,6 +12,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from docker.models.containers import Container
+
+from ..engine import execs
 from ..errors import ProbeError
 from .x11 import SETUP_REQUEST
 
@@ -303,3 +306,13 @@ def parse_route_get(text: str) -> str:
     entry = entries[0]
     kind = str(entry.get("type", "unicast"))
     return str(entry.get("dev", "")) if kind == "unicast" else kind
+
+
+def filter_turned_away(container: Container) -> int:
+    """Packets a container's own filter (nft chain ``inet seatcheck in``) turned away: for
+    the VPN's test server, ones the engine let through to it from another network."""
+    out = execs.run(container, ["nft", "list", "chain", "inet", "seatcheck", "in"], timeout=15)
+    found = re.search(r"counter packets (\d+)", out.stdout)
+    if not out.ok or not found:
+        raise ProbeError(f"cannot read {container.name}'s filter: {out.describe()}")
+    return int(found.group(1))

@@ -259,7 +259,7 @@ def test_vpn_server_answers_chrome_alone(seat: Seat, vpn: VpnRun, record_propert
         "server_saw": requests, "endpoint_on_vpn_net": endpoint_on_vpn, "others_reach": others,
         # packets from other networks that the engine forwarded and the server's filter
         # turned away (the engine rewrites its isolation rules whenever a network is made)
-        "server_filter_turned_away": vpn_mod.server_turned_away(up),
+        "server_filter_turned_away": net.filter_turned_away(up.server),
     })  # fmt: skip
     for url, ok in got.items():
         assert ok, (
