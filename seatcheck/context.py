@@ -14,6 +14,7 @@ from docker import DockerClient
 from docker.models.containers import Container
 
 from .config import SeatConfig
+from .facts import RunFacts
 from .images import ImageBuilder
 from .parts.common_tmp import CommonTmp, PulseRuntime
 from .parts.devices import SeatDevices
@@ -30,7 +31,7 @@ class SeatContext(Protocol):
     session: str
     timeline: Timeline
     images: ImageBuilder
-    facts: dict[str, Any]
+    facts: RunFacts
     # what the seat shares, and what stands guard over it
     guard: SeatGuard
     network: SeatNetwork

@@ -337,24 +337,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     seat = state.seat
     run_dir = seat.config.run_dir
     try:
-        seat.facts["host"] = host.collect(
+        seat.facts.host = host.collect(
             seat.client, seat.images.base_image(), seat.session
         ).as_dict()
     except Exception as exc:  # the report is still written without the host manifest
-        seat.facts["host"] = {"error": str(exc)}
-    seat.facts["package_cache"] = package_cache_facts(seat)
-    seat.facts["timeline"] = seat.timeline.as_list()
-    seat.facts["families"] = state.families
+        seat.facts.host = {"error": str(exc)}
+    seat.facts.package_cache = package_cache_facts(seat)
+    seat.facts.timeline = seat.timeline.as_list()
+    seat.facts.families = state.families
     try:  # what the harness read from this machine, to replay a failure elsewhere
         recorder.record(run_dir / recorder.ARCHIVE)
-        seat.facts["machine_recording"] = recorder.ARCHIVE
+        seat.facts.machine_recording = recorder.ARCHIVE
     except Exception as exc:  # the report is still written, saying why there is none
-        seat.facts["machine_recording"] = f"none: {exc}"
-    reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
+        seat.facts.machine_recording = f"none: {exc}"
+    reports.write_run(run_dir, seat.facts.as_dict(), state.results, state.leftovers)
     if seat.secrets.made is not None:  # the report as written, and every log beside it
         verdict = _secret_in_reports(run_dir, seat.secrets.made.token)
         state.results.append(verdict)
-        reports.write_run(run_dir, seat.facts, state.results, state.leftovers)
+        reports.write_run(run_dir, seat.facts.as_dict(), state.results, state.leftovers)
         if verdict["outcome"] == "failed":
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     reports.write_index(seat.config.reports_dir)
@@ -365,9 +365,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def package_cache_facts(seat: Seat) -> dict[str, Any]:
     """The report's package-cache section: the squid, this run's builds, the last build."""
     last = cache.last_build()
-    images = {role: str(i.get("id")) for role, i in seat.facts.get("images", {}).items()}
+    images = {role: str(i.get("id")) for role, i in seat.facts.images.items()}
     return {
-        **seat.facts.get("squid", {}),
+        **seat.facts.squid,
         "clients": seat.network.subnets() if seat.network.made else [],
         "builds": [r.as_dict() for r in seat.images.records],
         "last_build": last.as_dict() if last else None,
@@ -399,7 +399,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     tr = terminalreporter
     tr.section("seatcheck")
     tr.write_line(f"run {state.seat.session}, profile {state.seat.config.profile.name}")
-    tr.write_line(f"privilege: {state.seat.facts.get('privilege')}")
+    tr.write_line(f"privilege: {state.seat.facts.privilege}")
     tr.write_line(f"report: {state.seat.config.run_dir}")
     if state.leftovers:
         tr.write_line("LEFT BEHIND after teardown: " + "; ".join(state.leftovers), red=True)

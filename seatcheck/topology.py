@@ -27,6 +27,7 @@ from .engine import execs
 from .engine.containers import ContainerMaker
 from .engine.labels import labels, seat_name
 from .errors import SetupError
+from .facts import RunFacts
 from .images import ImageBuilder, Progress
 from .parts.app import AppPart
 from .parts.base import Part, save_diagnostics, start
@@ -54,10 +55,7 @@ class Seat:
         self.images = ImageBuilder(client, config, progress, tag_prefix=config.tag_prefix)
         self.images.before_build = lambda role, kwargs: self.hooks.build_config(self, role, kwargs)
         privilege = privilege or capabilities.host_plan()
-        self.facts: dict[str, Any] = {
-            "run_id": self.session, "profile": config.profile.name,
-            "privilege": privilege.describe(), "images": {},
-        }  # fmt: skip
+        self.facts = RunFacts(self.session, config.profile.name, privilege.describe())
         self.guard = SeatGuard(config, self.timeline, self.facts)
         self.network = SeatNetwork(client, self.session, self.guard)
         self.tmp = CommonTmp(client, config, self.guard, progress, self.facts)
@@ -75,12 +73,12 @@ class Seat:
         return seat_name(self.session, role)
 
     def image(self, role: str) -> str:
-        known = self.facts["images"].get(role)
+        known = self.facts.images.get(role)
         if known is not None:  # resolved once per run: the run tests one image per role
             return str(known["ref"])
         with self.timeline.phase(f"image {role} (resolve or build)", "image"):
             ref = self.images.role_image(role)
-        self.facts["images"][role] = {"ref": ref, "id": self.images.digest(ref)}
+        self.facts.images[role] = {"ref": ref, "id": self.images.digest(ref)}
         return ref
 
     # -- the containers, one part each -----------------------------------------------------
@@ -175,7 +173,7 @@ class Seat:
         self.guard.snapshot_console(kwargs.get("devices") or [])
         container = self._maker.create(role, kwargs)
         if self._maker.unknown_caps:
-            self.facts["capabilities_unknown_to_engine"] = self._maker.unknown_caps
+            self.facts.capabilities_unknown_to_engine = self._maker.unknown_caps
         if remember:
             self._containers[role] = container
         return container

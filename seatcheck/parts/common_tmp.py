@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import docker.errors
 from docker import DockerClient
@@ -18,6 +17,7 @@ from ..config import SeatConfig
 from ..drivers import cleanup
 from ..engine.containers import refuse_volume_in_use
 from ..engine.labels import labels, seat_name
+from ..facts import RunFacts
 from .guard import SeatGuard
 
 DISPLAY = ":0"
@@ -39,7 +39,7 @@ class PulseRuntime:
 class CommonTmp:
     def __init__(
         self, client: DockerClient, config: SeatConfig, guard: SeatGuard,
-        progress: Callable[[str], None], facts: dict[str, Any],
+        progress: Callable[[str], None], facts: RunFacts,
     ) -> None:  # fmt: skip
         self.client = client
         self.config = config
@@ -77,7 +77,7 @@ class CommonTmp:
         cleared = cleanup.clear_stale(Path(volume.attrs["Mountpoint"]))
         if cleared:
             self.progress(f"[common_tmp] cleared what a dead seat left: {'; '.join(cleared)}")
-        self.facts["common_tmp_cleared"] = cleared
+        self.facts.common_tmp_cleared = cleared
         return volume
 
     @property

@@ -9,10 +9,11 @@ from typing import Any
 from .. import nvidia
 from ..capabilities import PrivilegePlan
 from ..config import SeatConfig
+from ..facts import RunFacts
 
 
 class SeatDevices:
-    def __init__(self, config: SeatConfig, privilege: PrivilegePlan, facts: dict[str, Any]):
+    def __init__(self, config: SeatConfig, privilege: PrivilegePlan, facts: RunFacts):
         self.config = config
         self.privilege = privilege
         self.facts = facts
@@ -33,7 +34,7 @@ class SeatDevices:
             return None
         if self._user_space is None:
             self._user_space = nvidia.user_space_for(self.config.profile)
-            self.facts["nvidia_user_space"] = dataclasses.asdict(self._user_space)
+            self.facts.nvidia_user_space = dataclasses.asdict(self._user_space)
         return self._user_space
 
     def driver_volumes(self) -> dict[str, dict[str, str]]:

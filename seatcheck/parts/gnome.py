@@ -55,14 +55,14 @@ class GnomePart(Part):
         seat = self.seat
         seat.squid()  # gnome reaches it as rpmcache on the seat network
         seat.host_labels_before = {p: selinux.file_label(p) for p in self.host_bind_paths()}
-        seat.facts["selinux"] = {
+        seat.facts.selinux = {
             "mode": selinux.mode(),
             "policy": selinux.policy_type() or "none",
             "host_labels_before": seat.host_labels_before,
         }
         image = seat.image(roles.GNOME)
         self.display.prepare()
-        seat.facts["display"] = self.display.facts()
+        seat.facts.display = self.display.facts()
         devices = [*seat.devices.paths(), *self.display.devices()]
         device_args: dict[str, Any] = {"devices": [f"{d}:{d}:rwm" for d in devices]}
         container = seat.create(
@@ -110,10 +110,10 @@ class GnomePart(Part):
                 roles.GNOME, container, lambda: self._pulse_runtime(container), 60,
                 "the pulse server's socket", interval=0.2,
             )  # fmt: skip
-        seat.facts["pulse"] = {"runtime_dir": self.pulse.runtime_dir}
+        seat.facts.pulse = {"runtime_dir": self.pulse.runtime_dir}
         restarts = execs.run(container, ["systemctl", "show", "-p", "NRestarts", "--value",
                                          SESSION_UNIT], timeout=10).stdout.strip()  # fmt: skip
-        seat.facts["gnome_shell_restarts"] = int(restarts) if restarts.isdigit() else restarts
+        seat.facts.gnome_shell_restarts = int(restarts) if restarts.isdigit() else restarts
         self._record_versions(container)
         return container
 
@@ -131,13 +131,13 @@ class GnomePart(Part):
         """The X server's and Mesa's versions, for the report's manifest."""
         x = execs.run(gnome, ["xdpyinfo"], environment={"DISPLAY": DISPLAY}, timeout=10)
         found = re.search(r"vendor string:\s*(.+)\n(?:.*\n)*?X.Org version:\s*(\S+)", x.stdout)
-        self.seat.facts["x_server"] = f"{found.group(1)} {found.group(2)}" if found else "unknown"
+        self.seat.facts.x_server = f"{found.group(1)} {found.group(2)}" if found else "unknown"
         gl = execs.run(
             gnome, ["glxinfo", "-B"], user=self.seat.config.seat_user,
             environment={"DISPLAY": DISPLAY},
         )  # fmt: skip
         mesa = re.search(r"Mesa (\S+)", gl.stdout)
-        self.seat.facts["mesa"] = mesa.group(1) if mesa else "none"
+        self.seat.facts.mesa = mesa.group(1) if mesa else "none"
 
     @staticmethod
     def _session_failed(gnome: Container, every: float = 5.0) -> Callable[[], str | None]:

@@ -5,15 +5,15 @@ touch it (saved, so that the watchdog and ``seatcheck restore-console`` can put 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from .. import console, reaper
 from ..config import SeatConfig
+from ..facts import RunFacts
 from ..timeline import Timeline
 
 
 class SeatGuard:
-    def __init__(self, config: SeatConfig, timeline: Timeline, facts: dict[str, Any]) -> None:
+    def __init__(self, config: SeatConfig, timeline: Timeline, facts: RunFacts) -> None:
         self.config = config
         self.timeline = timeline
         self.facts = facts
@@ -30,7 +30,7 @@ class SeatGuard:
                 self._watchdog = reaper.start_watchdog(
                     self.config.run_id, log, self.config.profile.name, self.config.families
                 )
-            self.facts["watchdog_pid"] = self._watchdog.pid
+            self.facts.watchdog_pid = self._watchdog.pid
 
     def done(self) -> None:
         if self._watchdog is not None:
@@ -46,11 +46,11 @@ class SeatGuard:
             if self.console_before is None:
                 vts |= console.allocated_vts()
                 self.getty_before = console.getty_state()
-                self.facts["getty_before"] = self.getty_before
+                self.facts.getty_before = self.getty_before
             known = set(self.console_before.vts) if self.console_before else set()
             self.console_before = console.snapshot(vts | known)
             console.save(self.config.run_id, self.console_before)
-            self.facts["console_before"] = {
+            self.facts.console_before = {
                 "active": self.console_before.active,
                 "vts": [v.describe() for v in self.console_before.vts.values()],
             }

@@ -40,7 +40,7 @@ class SquidPart(Part):
         wait_ready(
             roles.SQUID, container, lambda: port_open(ip, PORT), 60, f"port {PORT}", interval=0.1
         )
-        seat.facts["squid"] = {"address": f"{ip}:{PORT}", "volume": volume.name}
+        seat.facts.squid = {"address": f"{ip}:{PORT}", "volume": volume.name}
         # From here on, every image build goes through the cache.
         seat.images.cache = cache.SquidAccess(container, str(net.name), ip, seat.seat_addresses)
         return container

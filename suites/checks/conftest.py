@@ -19,7 +19,7 @@ def server(seat: Seat) -> Iterator[Any]:
     """A pulse client of gnome's server, as the seat user's cookie lets in (one for the
     run: the pulse, freeze and snapshot checks read their streams through it)."""
     with pulse.connect(seat.pulse.host_socket, seat.pulse_cookie()) as connection:
-        seat.facts["pulse"].update(pulse.server_facts(connection))
+        seat.facts.pulse.update(pulse.server_facts(connection))
         yield connection
 
 

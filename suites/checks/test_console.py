@@ -24,7 +24,7 @@ K_OFF = 4
 
 def _display(seat: Seat) -> dict[str, Any]:
     """The display mode's facts; skips where the X server takes no console."""
-    display = seat.facts.get("display") or {}
+    display = seat.facts.display
     if display.get("mode") != "xorg":
         pytest.skip(
             f"the {seat.config.profile.name} profile's X server ({display.get('mode')}) takes "

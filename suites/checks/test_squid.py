@@ -263,7 +263,7 @@ def test_squid_build_hit_ratio_in_report(
     them) fetched their packages through the cache, and the run's report shows each one's
     hit ratio from squid's counts. Not looked at: images the seat did not build (an
     override from elsewhere has no build record)."""
-    facts = {**seat.facts, "package_cache": package_cache_facts(seat)}
+    facts = {**seat.facts.as_dict(), "package_cache": package_cache_facts(seat)}
     builds = facts["package_cache"]["seat_builds"]
     record_property("seat_builds", builds)
     assert builds, (

@@ -73,7 +73,7 @@ def test_x11_app_window_in_window_tree(seat: Seat, role: str, record_property: R
     container = app_of(seat, role)
     launch = drivers.driver_for(role, container, seat.config.seat_user).open_window()
     record_property("launch", asdict(launch))
-    record_property("image", seat.facts["images"][role])
+    record_property("image", seat.facts.images[role])
     hostname = execs.check(container, ["cat", "/proc/sys/kernel/hostname"]).stdout.strip()
     win = managed_window(seat, launch.title)
     record_property("window", asdict(win))

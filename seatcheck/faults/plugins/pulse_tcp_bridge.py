@@ -9,5 +9,5 @@ from ._helpers import bridge_to_tcp
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        runtime = seat.facts["pulse"]["runtime_dir"]
+        runtime = seat.facts.pulse["runtime_dir"]
         bridge_to_tcp(seat, container, 34713, f"{runtime}/native")

@@ -6,4 +6,4 @@ from typing import Any
 
 def pytest_seatcheck_container_started(seat: Any, role: str, container: Any) -> None:
     if role == "shell":
-        seat.facts["extension_note"] = seat.secrets.get().token.decode()
+        seat.facts.extra["extension_note"] = seat.secrets.get().token.decode()
