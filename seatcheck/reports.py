@@ -19,14 +19,6 @@ import jinja2
 import pytest
 
 SCREENSHOT = "screenshot.png"
-EVIDENCE_IMAGES = (
-    SCREENSHOT,
-    "chrome-colour.png",
-    "vlc-colour.png",
-    "shell-colour.png",
-    "shm-pattern.png",
-    "vm-screen-after.png",  # `seatcheck vm`: the VM's display after the run, read by the host
-)
 _FAMILY = re.compile(r"::test_([a-z0-9]+)_")
 STYLE = """body{font-family:sans-serif;margin:2em;color:#222} td,th{border:1px solid #ccc;
 padding:4px 6px;text-align:left;vertical-align:top} table{border-collapse:collapse;margin:1em 0}
@@ -105,9 +97,9 @@ def write_run(
     }
     (run_dir / "results.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     images = {
-        name: base64.b64encode((run_dir / name).read_bytes()).decode()
-        for name in EVIDENCE_IMAGES
-        if (run_dir / name).exists()
+        path.name: base64.b64encode(path.read_bytes()).decode()
+        # every picture a check saved as evidence in the run's folder, the screen first
+        for path in sorted(run_dir.glob("*.png"), key=lambda p: (p.name != SCREENSHOT, p.name))
     }
     page = run_dir / "report.html"
     page.write_text(render_run(facts, results, leftovers, images))
