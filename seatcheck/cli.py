@@ -69,7 +69,8 @@ def run_profile(
     if suites:
         args.append(f"--rootdir={suites.parent}")
     code = int(pytest.main(args, plugins=[plugin.GivenRun(config)]))
-    _say(f"report: {run_dir / 'report.html'} (exit status {code})")
+    report = run_dir / "report.html"
+    _say(f"report: {report} (exit status {code})" if report.exists() else f"exit status {code}")
     _say(f"matrix: {reports_dir / 'index.html'}")  # brought up to date by the run
     return code
 

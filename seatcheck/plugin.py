@@ -52,6 +52,8 @@ class RunState:
         self.pytest_config = config
         given = [p for p in config.pluginmanager.get_plugins() if isinstance(p, GivenRun)]
         self.given = given[0].seat_config if given else None
+        if self.given is not None:
+            _refuse_options_of_a_given_run(config)
         self.overrides = parse_image_overrides(config.getoption("seatcheck_image"))
         self.profile: Profile | None = None
         self.seat: Seat | None = None
@@ -59,6 +61,11 @@ class RunState:
         self.results: list[dict[str, Any]] = []
         self.families: list[str] = []  # the requirement families of the collected checks
         self.leftovers: list[str] = []
+
+    def reports_dir(self) -> Path:
+        if self.given is not None:
+            return self.given.reports_dir
+        return Path(self.pytest_config.getoption("seatcheck_reports"))
 
     def seat_config(self) -> SeatConfig:
         if self.given is not None:
@@ -94,6 +101,30 @@ class RunState:
             reports_dir=Path(opt("seatcheck_reports")),
             families=tuple(self.families),
             **kwargs,
+        )
+
+
+# The options that make a SeatConfig, with their defaults: `seatcheck run` makes its own.
+_RUN_OPTIONS: dict[str, object] = {
+    "seatcheck_profile": None, "seatcheck_image": [], "seatcheck_gpu": None,
+    "seatcheck_run_id": None, "seatcheck_reports": "reports", "seatcheck_user": "seat",
+    "seatcheck_uid": 1000, "seatcheck_base_tarball": None, "seatcheck_base_sha256": None,
+    "seatcheck_tmp_volume": None, "seatcheck_squid_volume": None,
+    "seatcheck_dockerfiles": None, "seatcheck_base_image": None, "seatcheck_tag_prefix": None,
+}  # fmt: skip
+
+
+def _refuse_options_of_a_given_run(config: pytest.Config) -> None:
+    """A run ``seatcheck run`` configured takes none of the options that make a run: they
+    would be ignored, so they are refused (its own flags, or plain pytest, take them)."""
+    given = sorted(
+        "--" + dest.replace("_", "-") for dest, default in _RUN_OPTIONS.items()
+        if config.getoption(dest) != default
+    )  # fmt: skip
+    if given:
+        raise pytest.UsageError(
+            f"seatcheck run makes the run's configuration itself; {', '.join(given)} after "
+            "'--' would be ignored (use seatcheck run's own options, or plain pytest)"
         )
 
 
@@ -332,7 +363,10 @@ def pytest_runtest_makereport(
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(CONFIG_KEY, None)
-    if state is None or state.seat is None:
+    if state is None or state.profile is None:
+        return
+    if state.seat is None:  # no check stood a seat up: the matrix is still brought up to date
+        reports.write_index(state.reports_dir())
         return
     seat = state.seat
     run_dir = seat.config.run_dir

@@ -110,7 +110,11 @@ def suites_dir() -> Path:
 
 
 def available(root: Path | None = None) -> list[str]:
-    root = root or suites_dir()
+    """The profiles there are (none outside a checkout)."""
+    try:
+        root = root or suites_dir()
+    except ProfileError:
+        return []
     return sorted(p.parent.name for p in root.glob(f"*/{PROFILE_FILE}"))
 
 
@@ -162,7 +166,7 @@ def _from_table(cls: type[_T], table: Any, where: str, section: str = "") -> _T:
     bool, a list of strings, or a table of its own)."""
     at = f"{where} [{section}]" if section else where
     if not isinstance(table, dict):
-        raise ProfileError(f"{at} must be a table")
+        raise ProfileError(f"{where}: [{section}] must be a table")
     unknown = sorted(set(table) - {f.name for f in fields(cls)})  # type: ignore[arg-type]
     if unknown:
         raise ProfileError(f"{at}: unknown key(s) {', '.join(unknown)}")
