@@ -15,6 +15,7 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import docker.errors
 from docker import DockerClient
 from docker.models.containers import Container
 
@@ -95,8 +96,11 @@ class Seat:
                 container = part.start()
         except SetupError as exc:
             self._failed[role] = exc
-            if role in self._containers:  # its log and its own view, for a run nobody watched
-                save_diagnostics(part, self._containers[role], self.config.run_dir)
+            failed = self._containers.pop(role, None)
+            if failed is not None:  # its log and its own view kept, then the part is gone
+                save_diagnostics(part, failed, self.config.run_dir)
+                with contextlib.suppress(docker.errors.DockerException):
+                    failed.remove(force=True, v=True)
             raise
         self.hooks.container_started(self, role, container)
         return container
