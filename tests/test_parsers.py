@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from seatcheck import cache, machine, reports
+from seatcheck.engine import execs
 from seatcheck.errors import ProbeError
 from seatcheck.probes import chrome, drm, glx, net, selinux, squid, vlc
 from seatcheck.vm import sound as vm_sound
@@ -358,3 +359,14 @@ def test_secret_found_in_the_encodings_stores_write() -> None:
     assert needles.find(b"api_token = " + token) == "as is"
     assert needles.find(token.hex().encode()) == "hex"
     assert needles.find(base64.b64encode(b"an unrelated line\n" * 4)) == ""
+
+
+def test_an_exec_answer_is_taken_only_whole() -> None:
+    """The wrapper frames a command's output with a line before and one after it: an answer
+    whose head the engine lost (moby#27289; seen once as getent's GID gone, the end marker
+    there) is no answer, and the command is asked again."""
+    whole = "\x1eseatcheck-start\n44\n\x1eseatcheck-exit=0\n"
+    assert execs.unwrap(whole) == "44\n"
+    assert execs.unwrap("\x1eseatcheck-exit=0\n") is None  # the head lost
+    assert execs.unwrap("\x1eseatcheck-start\n44\n") is None  # the end lost
+    assert execs.unwrap("\x1eseatcheck-start\n\x1eseatcheck-exit=1\n") == ""

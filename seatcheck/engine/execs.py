@@ -18,8 +18,16 @@ from ..errors import ProbeError
 from ..waits import time_scale
 
 DEFAULT_TIMEOUT = 30.0
-_MARK = "\\036seatcheck-exit="  # printf turns \036 into the record separator
-_MARK_RE = re.compile("\x1eseatcheck-exit=\\d+\n")
+_START = "\\036seatcheck-start\\n"  # printf turns \036 into the record separator
+_MARK = "\\036seatcheck-exit="
+_ANSWER_RE = re.compile("\x1eseatcheck-start\n(.*)\x1eseatcheck-exit=\\d+\n", re.DOTALL)
+
+
+def unwrap(text: str) -> str | None:
+    """A wrapped command's own output, between the line printed before it and the one printed
+    after it; None where either is missing (the engine lost the answer's head or its end)."""
+    found = _ANSWER_RE.search(text)
+    return found.group(1) if found else None
 
 
 class ExecTimeout(TimeoutError):
@@ -58,13 +66,16 @@ def run(
         container.exec_run(list(command), user=user, environment=environment, detach=True)
         return ExecResult(tuple(command), 0, "", "")
     for attempt in range(3):
-        # The engine sometimes loses a fast command's output (moby#27289, docker-py#2042):
-        # the command ends with a marker line, and an answer without it is asked again
-        # (after a short pause that lets the engine attach first).
+        # The engine sometimes loses a fast command's output (moby#27289, docker-py#2042),
+        # all of it or only its head: the command is framed by a marker line before and one
+        # after, and an answer without both is asked again (after a short pause that lets
+        # the engine attach first). A lost head was seen once under load: getent's GID gone
+        # and the end marker there, read as an empty answer.
         pause = f"sleep {0.2 * attempt:g}; " if attempt else ""
         wrapped = [
             "sh", "-c",
-            f'{pause}timeout --kill-after=2 {timeout:g} "$@"; rc=$?; printf "{_MARK}%d\\n" $rc; '
+            f'{pause}printf "{_START}"; timeout --kill-after=2 {timeout:g} "$@"; rc=$?; '
+            f'printf "{_MARK}%d\\n" $rc; '
             "exit $rc",
             "sh", *command,
         ]  # fmt: skip
@@ -80,20 +91,16 @@ def run(
             code, output = None, (b"", str(exc).encode())
         pair = output if isinstance(output, tuple) else (output, None)
         out, err = (part if isinstance(part, bytes) else b"" for part in pair)
-        text = out.decode(errors="replace")
-        found = _MARK_RE.search(text)
-        if found:
+        answer = unwrap(out.decode(errors="replace"))
+        if answer is not None:
             break
     else:
         raise ProbeError(
-            f"`{' '.join(command)}` in {container.name}: the engine returned no output three "
-            f"times (exit status {code})"
+            f"`{' '.join(command)}` in {container.name}: the engine returned no whole answer "
+            f"three times (exit status {code})"
         )
     result = ExecResult(
-        tuple(command),
-        int(code if code is not None else -1),
-        text[: found.start()] + text[found.end() :],
-        err.decode(errors="replace"),
+        tuple(command), int(code if code is not None else -1), answer, err.decode(errors="replace")
     )
     if result.exit_code in (124, 137):
         raise ExecTimeout(
