@@ -40,13 +40,17 @@ def app_of(seat: Seat, role: str) -> Container:
 _streams: dict[str, pulse.StreamInfo | str] = {}  # role -> its stream, or why none was found
 
 
-def app_stream(seat: Seat, server: Any, presentation: Present, role: str) -> pulse.StreamInfo:
+def app_stream(
+    seat: Seat, server: Any, presentation: Present, role: str, again: bool = False
+) -> pulse.StreamInfo:
     """The app's own stream on gnome's server, found by the container's host name and the
-    program's binary (both set by libpulse in the app, not by seatcheck)."""
+    program's binary (both set by libpulse in the app, not by seatcheck). ``again``: looked
+    for anew, not taken from an earlier look (a program may open a new stream, as VLC did
+    after a freeze under emulation)."""
     known = _streams.get(role)
     if isinstance(known, str):  # looked for once already: do not wait it out again
         pytest.fail(known)
-    if known is not None and known.server_id == id(server):
+    if known is not None and known.server_id == id(server) and not again:
         return known
     shown = presentation(role)
     app = app_of(seat, role)
