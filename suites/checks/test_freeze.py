@@ -183,8 +183,10 @@ def _focused(dpy: Any, window_id: int) -> bool:
 def test_freeze_app_resumes_after_unfreeze(
     seat: Seat, frozen: Frozen, presentation: Present, server: Any, record_property: Record
 ) -> None:
-    """Unfrozen, the app's window shows its colour on the screen again and its stream rises
-    above 0.5 on its own monitor. Not looked at: how long it took (recorded, bounded only by the
+    """Unfrozen, the app's window shows its colour on the screen again and its stream (the
+    app's own, looked for anew by its host name and binary) rises above 0.5 on its own monitor.
+    Not looked at: whether that is the stream it had before the freeze (a program may open a
+    new one, and a user hears it the same), how long it took (recorded, bounded only by the
     waits), where its playback and clocks stand after the freeze, and a freeze by SIGSTOP (the
     cgroup freezer only)."""
     container = app_of(seat, FROZEN)
