@@ -68,12 +68,12 @@ def test_ipc_mit_shm_pattern_reaches_screen(seat: Seat, record_property: Record)
         "expected XShmAttach of a SysV segment from the shell container to succeed; found "
         f"{status or 'no word from the client'!r}"
     )
-    win = managed_window(seat, launch.title)
+    win = managed_window(seat, launch.title, roles.SHELL)
     stripe = win.width // len(SHM_PATTERN)
     spots = [
         (win.x + stripe * i + stripe // 2, win.y + win.height // 2) for i in range(len(SHM_PATTERN))
     ]
-    found = screen_shows(seat, win, spots, SHM_PATTERN, "shm-pattern.png")
+    found = screen_shows(seat, win, spots, SHM_PATTERN, "shm-pattern.png", roles.SHELL)
     record_property("stripes_on_screen", found)
     assert found == [tuple(c) for c in SHM_PATTERN] or all(
         all(abs(a - b) <= 2 for a, b in zip(f, w, strict=True))

@@ -37,6 +37,7 @@ from .common import (
 pytestmark = pytest.mark.family("snapshot")
 
 STATE_FILE = "seatcheck-state"  # in the seat user's home
+SNAPSHOT = "snapshot"  # the snapshot's container, for the waits on its window and colour
 # What a live session leaves where a commit would take it: X's lock and socket, the pulse
 # server's socket, the session's runtime dir, the system bus (mount points such as a bound
 # /run/udev are not the session's).
@@ -129,7 +130,7 @@ def test_snapshot_chrome_starts_chromium_on_the_carried_profile(
     assert snap.shown is not None
     driver = ChromeDriver(snap.container, seat.config.seat_user)
     try:
-        win = managed_window(seat, snap.shown.title, timeout=60)
+        win = managed_window(seat, snap.shown.title, SNAPSHOT, timeout=60)
     except pytest.fail.Exception:
         said = driver.log(snap.shown.title)
         pytest.fail(
@@ -148,7 +149,9 @@ def test_snapshot_chrome_starts_chromium_on_the_carried_profile(
         f"said: {driver.log(snap.shown.title)[-200:] or 'nothing'})"
     )
     spot = (win.x + win.width // 2, win.y + win.height // 2)
-    found = screen_shows(seat, win, [spot], (snap.shown.colour,), "snapshot-chrome.png", 3)
+    found = screen_shows(
+        seat, win, [spot], (snap.shown.colour,), "snapshot-chrome.png", SNAPSHOT, 3
+    )
     record_property("snapshot_screen", found)
     assert found and colour_close(found[0], snap.shown.colour, 3), (
         f"expected the snapshot's chromium window to show RGB{snap.shown.colour} on the screen; "

@@ -75,7 +75,7 @@ def test_x11_app_window_in_window_tree(seat: Seat, role: str, record_property: R
     record_property("launch", asdict(launch))
     record_property("image", seat.facts.images[role])
     hostname = execs.check(container, ["cat", "/proc/sys/kernel/hostname"]).stdout.strip()
-    win = managed_window(seat, launch.title)
+    win = managed_window(seat, launch.title, role)
     record_property("window", asdict(win))
     assert win.viewable and win.managed and win.width > 0 and win.height > 0, (
         f"expected {role}'s window {launch.title!r} mapped, managed and of a size; found "
@@ -98,10 +98,12 @@ def test_x11_app_pixels_reach_the_screen(
     --ignore-gpu-blocklist, VLC with --vout=gl)."""
     shown = presentation(role)
     record_property("presentation", asdict(shown))
-    win = managed_window(seat, shown.title)
+    win = managed_window(seat, shown.title, role)
     record_property("window", asdict(win))
     spot = (win.x + win.width // 2, win.y + win.height // 2)
-    found = screen_shows(seat, win, [spot], (shown.colour,), f"{role}-colour.png", tolerance=3)
+    found = screen_shows(
+        seat, win, [spot], (shown.colour,), f"{role}-colour.png", role, tolerance=3
+    )
     record_property("screen_colour", found)
     if not (found and colour_close(found[0], shown.colour, 3)):
         # What the program itself said (VLC's -vv log names its video output's troubles).
