@@ -205,16 +205,16 @@ def cmd_vm(args: argparse.Namespace) -> int:
     )  # fmt: skip
     for run in done.runs:
         kind = (
-            f"fault {run.fault.name}" if run.fault
+            f"fault {run.name}" if run.faults
             else "harness killed mid-run" if run.killed else "healthy run"
         )  # fmt: skip
         verdict = "; ".join(run.problems) if run.problems else f"exit status {run.exit_status}"
         _say(f"{kind}: {Path(args.reports) / run.run_id / 'report.html'} ({verdict})")
-        if run.fault is None and not run.killed:
+        if not run.faults and not run.killed:
             # CI keeps only this output: what failed must be readable here, not only in the report
             for line in reports.failed_lines(Path(args.reports) / run.run_id / "results.json"):
                 _say(f"  {line}")
-        if run.problems or (run.fault is None and not run.killed and run.exit_status):
+        if run.problems or (not run.faults and not run.killed and run.exit_status):
             _say_setup_diagnostics(Path(args.reports) / run.run_id)
     _say(f"matrix: {reports.write_index(Path(args.reports))}")
     return done.exit_status
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     vm.add_argument("--keep-vm", action="store_true", help="leave the VM up to look at it")
     vm.add_argument(
         "--faults", action="store_true",
-        help="after the healthy run, one seat per VM fault in the same boot, each seen to fail",
+        help="after the healthy run, seats broken by the VM faults, each seen to fail",
     )  # fmt: skip
     vm.set_defaults(func=cmd_vm)
 

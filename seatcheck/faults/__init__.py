@@ -46,6 +46,7 @@ class Fault:
     recipes: dict[str, str] = field(default_factory=dict)
     own_state: bool = False  # the run keeps build records in a state folder of its own
     select: str = ""  # pytest -k for a run of this fault alone (default: its families)
+    alone: bool = False  # it breaks what every family needs (X killed): a seat of its own
 
     @property
     def checks(self) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ def roles_touched(fault: Fault) -> set[str]:
 def shares_a_seat(fault: Fault) -> bool:
     # Its own build state, its own recipes or its own profile (a device node) need a seat
     # of their own.
-    return not (fault.recipes or fault.own_state or fault.node)
+    return not (fault.recipes or fault.own_state or fault.node or fault.alone)
 
 
 def compatible(a: Fault, b: Fault) -> bool:

@@ -616,7 +616,7 @@ FAULTS = [
 # checks it concerns (``select``).
 VM_FAULTS = (
     Fault(
-        "xorg-killed", plugin="vm_xorg_killed", select="test_teardown",
+        "xorg-killed", plugin="vm_xorg_killed", select="test_teardown", alone=True,
         failing=("test_teardown_console_as_before",),
         message=r"expected the stopped seat to leave the console as before the run .* found "
         r".*tty\d+: KD_GRAPHICS",

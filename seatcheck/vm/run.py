@@ -1,7 +1,8 @@
 """``seatcheck vm``: make (or reuse) the VM disk, boot it, run the ``vm`` profile inside with
-Xorg on a real VT (then, with ``--faults``, one limited seat per VM fault in the same boot),
-and bring each run's report back into ``reports/<run id>/`` with what only the host can see:
-the sound card's wav file, the serial console and the VM's own display."""
+Xorg on a real VT (then, with ``--faults``, limited seats broken by the VM's faults, faults of
+different families on one seat, in the same boot), and bring each run's report back into
+``reports/<run id>/`` with what only the host can see: the sound card's wav file, the serial
+console and the VM's own display."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from PIL import Image
 from .. import engine, marks, profile, reaper, recorder, reports, roles
 from ..config import SeatConfig
 from ..engine.labels import new_run_id
-from ..faults import Fault, judge
+from ..faults import Fault, judge_seat, seat_groups
 from ..faults.catalogue import VM_FAULTS
 from ..images import APPBASE, ImageBuilder, Progress, device_group_args
 from . import sound
@@ -83,12 +84,18 @@ WATCHDOG_DEADLINE = 15.0  # seconds from the harness's death to the console give
 @dataclass
 class InsideRun:
     run_id: str
-    fault: Fault | None
+    faults: tuple[Fault, ...]  # none: the healthy run (or the killed one)
     pytest_args: list[str]
     killed: bool = False  # the harness is killed mid-run; the watchdog must restore
     restored_s: str = ""  # how long the console took to come back, as measured inside
     exit_status: int | None = None
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        if self.faults:
+            return "+".join(f.name for f in self.faults)
+        return "harness killed" if self.killed else "healthy"
 
 
 class MarkWatcher(threading.Thread):
@@ -153,11 +160,13 @@ def run_vm(
     for session, left in reaper.sweep(client).items():
         progress(f"reaped dead run {session}" + (f"; left {left}" if left else ""))
     prof = profile.find(PROFILE)
-    runs = [InsideRun(new_run_id(), None, pytest_args)]
-    for fault in VM_FAULTS if with_faults else ():
-        runs.append(InsideRun(new_run_id(), fault, [*fault.plugin_args(), "-k", fault.selection()]))
+    runs = [InsideRun(new_run_id(), (), pytest_args)]
+    for group in seat_groups(VM_FAULTS) if with_faults else ():
+        args = [a for fault in group for a in fault.plugin_args()]
+        args += ["-k", " or ".join(fault.selection() for fault in group)]
+        runs.append(InsideRun(new_run_id(), tuple(group), args))
     if with_faults:
-        runs.append(InsideRun(new_run_id(), None, [], killed=True))
+        runs.append(InsideRun(new_run_id(), (), [], killed=True))
     first = runs[0].run_id
     config = SeatConfig(profile=prof, run_id=first, reports_dir=reports_dir)
     builder = ImageBuilder(client, config, progress=progress)
@@ -202,8 +211,7 @@ def run_vm(
                     screen.unlink()
             found = vm.wait_marker(rf"seatcheck-vm: run-exit {run.run_id} (\d+)", RUN_TIMEOUT + 60)
             run.exit_status = int(found.group(1))
-            progress(f"[vm] run {run.run_id} ({run.fault.name if run.fault else 'healthy'}) "
-                     f"exited {run.exit_status}")  # fmt: skip
+            progress(f"[vm] run {run.run_id} ({run.name}) exited {run.exit_status}")
             if run.killed:
                 continue
             screen = vm.screendump(own / "vm-screen-after.ppm")
@@ -236,16 +244,16 @@ def run_vm(
             failed = _host_verdicts(own, vm, watcher.offsets.get(run.run_id, {}), facts)
             if failed and run.exit_status == 0:
                 run.exit_status = 1
-        if run.fault is not None:
+        if run.faults:
             record = own / "results.json"
             results = json.loads(record.read_text())["results"] if record.exists() else []
-            run.problems = judge(run.fault, results)
+            run.problems = judge_seat(run.faults, results)
             for problem in run.problems:
                 progress(f"[vm] fault run: {problem}")
             if not run.problems:
-                progress(f"[vm] fault {run.fault.name}: failed its check as it must")
+                progress(f"[vm] fault {run.name}: failed its checks as it must")
     facts["runs"] = [
-        {"run_id": r.run_id, "fault": r.fault.name if r.fault else None,
+        {"run_id": r.run_id, "faults": [f.name for f in r.faults],
          "exit_status": r.exit_status, "problems": r.problems}
         for r in runs
     ]  # fmt: skip
