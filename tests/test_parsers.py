@@ -260,6 +260,37 @@ def test_card_tone_still_there_at_volume_zero_fails() -> None:
     assert "at volume 0" in verdict["message"] and "442 Hz at +" in verdict["message"]
 
 
+# Recorded: the VM's Intel HDA output (first channel) in a healthy `seatcheck vm` run of
+# bc3c044 (20261202T171348Z-b13e2d), 3 s of each step of a 1089 Hz card tone: before it (the
+# other apps' tones playing), playing, and at volume 0 to 0.3 s past the end mark (the tone
+# back at full volume there). A line 6 Hz from the tone plays throughout.
+TAIL_WAV = DATA / "vm-card-1089hz-tail.wav"
+TAIL_MARKS = {
+    "card-before-1089": 44, "card-tone-1089": 264644, "card-silent-1089": 529244,
+    "card-end": 795484,
+}  # fmt: skip
+
+
+def test_card_tone_gone_is_judged_by_its_own_level_against_before() -> None:
+    """Over the floor, the volume-0 step reads as much as before the tone (both about 10 dB:
+    the neighbouring line's leakage); the tone's own windowed level is as before it played."""
+    verdict = vm_sound.judge_card_tone(TAIL_WAV, TAIL_MARKS)
+    assert verdict is not None and verdict["outcome"] == "passed", verdict["message"]
+    wav = verdict["evidence"]["card_wav"]
+    assert wav["volume_zero"]["power_db"] >= vm_sound.SILENT_BELOW_DB  # the floor rule alone
+    assert wav["volume_zero"]["level_db"] <= wav["before"]["level_db"] + vm_sound.AS_BEFORE_DB
+    assert wav["playing"]["level_db"] > wav["before"]["level_db"] + 60
+
+
+def test_card_tone_still_playing_at_volume_zero_fails_against_before() -> None:
+    """The playing step read as if half of it were the volume-0 step."""
+    middle = TAIL_MARKS["card-tone-1089"] + 3 * 44100  # 1.5 s of 16-bit mono
+    marks = {**TAIL_MARKS, "card-silent-1089": middle, "card-end": TAIL_MARKS["card-silent-1089"]}
+    verdict = vm_sound.judge_card_tone(TAIL_WAV, marks)
+    assert verdict is not None and verdict["outcome"] == "failed"
+    assert "at volume 0" in verdict["message"] and "before:" in verdict["message"]
+
+
 def test_card_that_wrote_nothing_fails() -> None:
     """A suspended card writes no samples: no samples is not silence."""
     empty = {"card-tone-442": 44, "card-silent-442": 44, "card-end": 44}
