@@ -130,7 +130,7 @@ def test_snapshot_chrome_starts_chromium_on_the_carried_profile(
     assert snap.shown is not None
     driver = ChromeDriver(snap.container, seat.config.seat_user)
     try:
-        win = managed_window(seat, snap.shown.title, SNAPSHOT, timeout=60)
+        win = managed_window(seat, snap.shown.title, SNAPSHOT)
     except pytest.fail.Exception:
         said = driver.log(snap.shown.title)
         pytest.fail(
@@ -176,7 +176,7 @@ def test_snapshot_chrome_joins_the_seat(
     try:
         stream = wait_for(
             lambda: pulse.find_app_stream(server, host, shown.stream_binary),
-            60, "the snapshot's chromium stream",
+            30, "the snapshot's chromium stream",
         )  # fmt: skip
     except WaitTimeout:
         stream = None
