@@ -94,11 +94,14 @@ def cmd_promote(args: argparse.Namespace) -> int:
         run_id = new_run_id()
         reports_dir = Path(args.reports)
         code = run_profile(
-            args.profile, {args.role: image_id}, reports_dir, run_id=run_id, pytest_args=["-q"]
-        )
+            args.profile, {args.role: image_id}, reports_dir, run_id=run_id,
+            pytest_args=["-q", *args.pytest_args],
+        )  # fmt: skip
         return code, str(reports_dir / run_id / "report.html")
 
-    verdict = promote.promote(client, args.role, args.candidate, run_suite, args.prefix)
+    verdict = promote.promote(
+        client, args.role, args.candidate, run_suite, args.prefix, " ".join(args.pytest_args)
+    )
     print(verdict.describe())
     return 0 if verdict.promoted else 1
 
@@ -293,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore_console)
 
     vm = sub.add_parser(
-        "vm", help="boot the nested-virt VM and run the vm profile in it (Xorg on a real VT)"
+        "vm", help="boot the nested-virt VM and run vm (virgl) or vm-2d in it (Xorg on a real VT)"
     )
     vm.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     vm.add_argument("--keep-vm", action="store_true", help="leave the VM up to look at it")

@@ -52,9 +52,11 @@ def promote(
     candidate: str,
     run_suite: Callable[[str], tuple[int, str]],
     prefix: str = "",
+    selection: str = "",
 ) -> Verdict:
     """``run_suite(image_id)`` runs the suites with that image in ``role`` and returns
-    (exit status, report path)."""
+    (exit status, report path). ``selection``: the pytest arguments that narrowed the suite,
+    named in the verdict so that a narrowed gate never reads as the whole one."""
     if role not in IMAGE_ROLES:
         raise UsageError(f"unknown role {role!r} (roles: {', '.join(IMAGE_ROLES)})")
     tested = _image_id(client, candidate)
@@ -79,7 +81,10 @@ def promote(
         _tag(client, current, prev_tag)
     _tag(client, tested, current_tag)
     kept = f"; previous kept as {prev_tag}" if current and current != tested else ""
-    return Verdict(True, role, candidate, tested, f"every required check passed{kept}", report)
+    judged = f" of those selected by {selection!r}" if selection else ""
+    return Verdict(
+        True, role, candidate, tested, f"every required check{judged} passed{kept}", report
+    )
 
 
 def rollback(client: DockerClient, role: str, prefix: str = "") -> str:

@@ -1,6 +1,8 @@
 """The pre-promotion gate: a healthy candidate is promoted by the digest that was tested, a
 broken one (its seat user is not in the audio group) is refused and nothing is retagged, and
-a rollback restores the previous image."""
+a rollback restores the previous image. The gate's runs are narrowed to the family the broken
+candidate breaks (`gids`): what is tested here is the gate, not the suite, which bin/test runs
+whole; a narrowed gate must say so in its verdict."""
 
 from __future__ import annotations
 
@@ -27,9 +29,13 @@ def prefix(client: DockerClient) -> Iterator[str]:
                 client.images.remove(tag)
 
 
+SELECTION = ("-k", "test_gids_")
+
+
 def promote(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "seatcheck", "promote", *args],
+        [sys.executable, "-m", "seatcheck", "promote", *args,
+         *(() if "--rollback" in args else ("--", *SELECTION))],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
 
@@ -47,6 +53,7 @@ def test_promote_refuse_and_roll_back(
     first = promote("gnome", "--candidate", good, "--prefix", prefix, reports)
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]
     assert f"PROMOTED: gnome candidate {good} ({good_id})" in first.stdout
+    assert "of those selected by '-k test_gids_'" in first.stdout
     assert "report.html" in first.stdout
     assert client.images.get(f"{prefix}gnome").id == good_id
 
