@@ -40,6 +40,7 @@ class Gpu:
     render: str = ""  # /dev/dri/renderD128
     boot_vga: bool = False
     pci_class: str = ""  # 0x030000 VGA, 0x030200 3D, 0x038000 display controller
+    virgl: bool = False  # virtio_gpu with 3D: the guest's GL runs on the host's GPU
 
     @property
     def vendor(self) -> str:
@@ -49,9 +50,10 @@ class Gpu:
         name = VENDOR_NAMES.get(self.vendor, f"vendor {self.vendor_id}")
         driver = f"driver {self.driver}" if self.driver else "no driver bound"
         nodes = ", ".join(n for n in (self.card, self.render) if n) or "no DRM nodes"
+        three_d = ("; 3D (virgl)" if self.virgl else "; no 3D") if self.vendor == "virtio" else ""
         return (
             f"{name} GPU {self.vendor_id[2:]}:{self.device_id[2:]} at {self.pci_address} "
-            f"({driver}; {nodes})"
+            f"({driver}; {nodes}{three_d})"
         )
 
 
@@ -105,6 +107,15 @@ def _gpu_driver(device: Path) -> str:
     return driver
 
 
+def _virgl(device: Path) -> bool:
+    """Whether virtio_gpu negotiated 3D with the host: the virtio device's ``features`` lists
+    the negotiated feature bits as 0/1 from bit 0, and bit 0 is VIRTIO_GPU_F_VIRGL."""
+    virtio = device if device.name.startswith("virtio") else next(
+        iter(sorted(device.glob("virtio[0-9]*"))), device
+    )  # fmt: skip
+    return _read(virtio / "features")[:1] == "1"
+
+
 def gpus(sys_root: Path = Path("/sys"), dev_root: Path = Path("/dev")) -> list[Gpu]:
     """Every DRM device by its parent (PCI) device, with its card and render nodes."""
     by_device: dict[Path, dict[str, str]] = {}
@@ -124,16 +135,18 @@ def gpus(sys_root: Path = Path("/sys"), dev_root: Path = Path("/dev")) -> list[G
         # parent is the PCI function: ids and class are the PCI function's, the driver the
         # DRM device's own parent's.
         pci = next((p for p in (parent, *parent.parents) if PCI_ADDRESS.match(p.name)), parent)
+        driver = _gpu_driver(parent)
         found.append(
             Gpu(
                 pci_address=pci.name,
                 vendor_id=_read(pci / "vendor"),
                 device_id=_read(pci / "device"),
-                driver=_gpu_driver(parent),
+                driver=driver,
                 card=nodes.get("card", ""),
                 render=nodes.get("render", ""),
                 boot_vga=_read(pci / "boot_vga") == "1",
                 pci_class=_read(pci / "class"),
+                virgl=driver == "virtio_gpu" and _virgl(parent),
             )
         )
     return sorted(found, key=lambda g: g.pci_address)
@@ -215,9 +228,9 @@ def preference(gpu: Gpu) -> tuple[bool, bool, str]:
 
 
 def fitting_profile(machine: Machine, pci_address: str = "") -> Fit:
-    """Which shipped profile fits: virtio_gpu → vm; an Intel, AMD or NVIDIA GPU on its
-    vendor's kernel driver → that vendor's profile (the boot VGA device first on a hybrid
-    machine, unless one is named); no usable GPU → virtual."""
+    """Which shipped profile fits: virtio_gpu with 3D → vm, without → vm-2d; an Intel, AMD or
+    NVIDIA GPU on its vendor's kernel driver → that vendor's profile (the boot VGA device first
+    on a hybrid machine, unless one is named); no usable GPU → virtual."""
     sound = (
         f"sound: {', '.join(f'card {c.index} {c.id}' for c in machine.sound_cards)}"
         if machine.sound_cards
@@ -233,7 +246,7 @@ def fitting_profile(machine: Machine, pci_address: str = "") -> Fit:
         return Fit("virtual", None, (f"no GPU with its vendor's driver and a card node: {why}",
                                      sound))  # fmt: skip
     gpu = usable[0]
-    profile = "vm" if gpu.vendor == "virtio" else gpu.vendor
+    profile = ("vm" if gpu.virgl else "vm-2d") if gpu.vendor == "virtio" else gpu.vendor
     reasons = [gpu.describe()]
     if gpu.boot_vga:
         reasons.append("the boot VGA device")

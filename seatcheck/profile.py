@@ -5,6 +5,7 @@ A profile lives in ``suites/<name>/profile.toml`` next to that profile's suite.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -28,11 +29,33 @@ class GlxExpectation:
     vendor: str = ""  # exact OpenGL vendor string, where the profile names one
 
 
+_VIRGL = re.compile(r"\b(virgl)\s*\(", re.IGNORECASE)
+
+
+def own_renderer(renderer: str) -> str:
+    """The renderer string without what a paravirtual driver says of the host's renderer
+    behind it: ``virgl (LLVMPIPE (LLVM 15.0.6, 256 bits))`` is virgl in the guest, whatever
+    the host renders with (also inside ANGLE's string, which quotes it)."""
+    own, rest = "", renderer
+    while found := _VIRGL.search(rest):
+        own += rest[: found.start()] + found.group(1)
+        depth, end = 0, len(rest)  # an unbalanced group runs to the end
+        for index in range(found.end() - 1, len(rest)):
+            depth += {"(": 1, ")": -1}.get(rest[index], 0)
+            if depth == 0:
+                end = index + 1
+                break
+        rest = rest[end:]
+    return own + rest
+
+
 def renderer_problem(
     renderer: str, wanted: tuple[str, ...], forbidden: tuple[str, ...], where: str
 ) -> str:
-    """What is wrong with a renderer string against a profile's expectation ("" if fine)."""
-    if any(f.lower() in renderer.lower() for f in forbidden):
+    """What is wrong with a renderer string against a profile's expectation ("" if fine).
+    A forbidden renderer is looked for in the guest's own part of it (``own_renderer``): a
+    profile that forbids llvmpipe must not fail virgl for the host's llvmpipe behind it."""
+    if any(f.lower() in own_renderer(renderer).lower() for f in forbidden):
         return f"expected a renderer other than {', '.join(forbidden)} {where}; found {renderer!r}"
     if wanted and not any(r.lower() in renderer.lower() for r in wanted):
         return f"expected a renderer matching {' or '.join(wanted)} {where}; found {renderer!r}"

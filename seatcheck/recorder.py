@@ -1,10 +1,10 @@
 """``seatcheck record-machine``: what the harness reads from a machine, in one archive that can
 be replayed elsewhere (``seatcheck doctor --replay``) to give the same verdict.
 
-The archive holds the DRM, sound and input devices as a umockdev recording (sysfs attributes,
-properties and nodes, parents included), the /proc files the harness reads, glxinfo -B and the
-X log where the host has them, and the group file's audio/video/render lines. Serial numbers,
-MAC addresses and EDID serials are redacted first.
+The archive holds the DRM, sound and input devices (and a virtio GPU's virtio device) as a
+umockdev recording (sysfs attributes, properties and nodes, parents included), the /proc files
+the harness reads, glxinfo -B and the X log where the host has them, and the group file's
+audio/video/render lines. Serial numbers, MAC addresses and EDID serials are redacted first.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ DEVICES_FILE = "devices.umockdev"
 PROC_FILES = ("asound/cards", "driver/nvidia/version")
 X_LOGS = (Path("/var/log/Xorg.0.log"),)
 GROUPS = ("audio", "video", "render", "input")
+VIRTIO_GPU_ID = "0x0010"  # the virtio device id of a GPU
 REDACTED = "REDACTED"
 # umockdev lines that carry serials or addresses: attributes (A:), properties (E:).
 _SECRET_LINE = re.compile(
@@ -46,6 +47,12 @@ def sysfs_devices(sys_root: Path = Path("/sys")) -> list[str]:
     for pattern in ("class/drm/card[0-9]*", "class/drm/renderD*", "class/sound/card*",
                     "class/sound/controlC*", "class/input/event*"):  # fmt: skip
         found += [str(p) for p in sorted(sys_root.glob(pattern)) if "-" not in p.name]
+    # A virtio GPU's virtio device, whose negotiated features say whether it has 3D (virgl):
+    # not a parent of its DRM nodes where those hang off the PCI function (virtio-vga-gl).
+    found += [
+        str(p) for p in sorted(sys_root.glob("bus/virtio/devices/virtio[0-9]*"))
+        if (p / "device").is_file() and (p / "device").read_text().strip() == VIRTIO_GPU_ID
+    ]  # fmt: skip
     return found
 
 

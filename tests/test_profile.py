@@ -89,3 +89,58 @@ def test_xorg_profile_gives_x_its_card_and_vt(tmp_path: Path) -> None:
     assert files["etc/seatcheck/xserver.env"] == "SEATCHECK_VT=7\nSEATCHECK_XSERVER=xorg\n"
     assert 'Option "kmsdev" "/dev/dri/card1"' in files["etc/X11/xorg.conf.d/10-seatcheck.conf"]
     assert display.devices()[:2] == ["/dev/tty0", "/dev/tty7"]
+
+
+# Renderer strings in the formats Mesa's virgl driver and chromium's ANGLE print, written here
+# (no VM run recorded them): virgl names the host's renderer in parentheses after its own name;
+# ANGLE quotes the GL renderer it runs on, its commas dropped. ANGLE_LLVMPIPE alone is recorded
+# (tests/data/chrome-systeminfo-llvmpipe.json).
+MESA_VIRGL = "virgl (LLVMPIPE (LLVM 15.0.6, 256 bits))"
+ANGLE_VIRGL = (
+    "ANGLE (Mesa, virgl (LLVMPIPE (LLVM 15.0.6 256 bits)), OpenGL 4.3 (Core Profile) Mesa 22.3.6)"
+)
+MESA_LLVMPIPE = "llvmpipe (LLVM 15.0.6, 256 bits)"
+ANGLE_LLVMPIPE = (
+    "ANGLE (Mesa/X.org, llvmpipe (LLVM 15.0.6 256 bits), OpenGL 4.5 (Core Profile) Mesa 22.3.6)"
+)
+ANGLE_SWIFTSHADER = (
+    "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), "
+    "SwiftShader driver-5.0.0)"
+)
+
+
+@pytest.mark.parametrize(
+    ("renderer", "own"),
+    [
+        (MESA_VIRGL, "virgl"),
+        (ANGLE_VIRGL, "ANGLE (Mesa, virgl, OpenGL 4.3 (Core Profile) Mesa 22.3.6)"),
+        (MESA_LLVMPIPE, MESA_LLVMPIPE),
+        (ANGLE_SWIFTSHADER, ANGLE_SWIFTSHADER),
+    ],
+)
+def test_own_renderer_leaves_out_the_host_renderer_behind_virgl(renderer: str, own: str) -> None:
+    assert profile.own_renderer(renderer) == own
+
+
+@pytest.mark.parametrize(
+    ("renderer", "forbidden", "caught"),
+    [
+        (MESA_VIRGL, ("llvmpipe", "softpipe", "swrast"), False),
+        (ANGLE_VIRGL, ("SwiftShader", "llvmpipe"), False),
+        (MESA_LLVMPIPE, ("llvmpipe", "softpipe", "swrast"), True),
+        (ANGLE_LLVMPIPE, ("SwiftShader", "llvmpipe"), True),
+        (ANGLE_SWIFTSHADER, ("SwiftShader",), True),
+    ],
+)
+def test_a_forbidden_renderer_is_looked_for_in_the_guests_own(
+    renderer: str, forbidden: tuple[str, ...], caught: bool
+) -> None:
+    problem = profile.renderer_problem(renderer, (), forbidden, "here")
+    assert bool(problem) == caught
+    if caught:
+        assert repr(renderer) in problem  # the whole string is shown
+
+
+def test_a_wanted_renderer_is_looked_for_in_the_whole_string() -> None:
+    # the vm-2d profile wants llvmpipe; behind virgl it is the host's, and still found
+    assert profile.renderer_problem(MESA_VIRGL, ("llvmpipe",), ("softpipe",), "here") == ""

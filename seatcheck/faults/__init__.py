@@ -47,6 +47,8 @@ class Fault:
     own_state: bool = False  # the run keeps build records in a state folder of its own
     select: str = ""  # pytest -k for a run of this fault alone (default: its families)
     alone: bool = False  # it breaks what every family needs (X killed): a seat of its own
+    # The VM profile it needs ("": any): what it breaks exists only there (virgl's driver)
+    profile: str = ""
 
     @property
     def checks(self) -> tuple[str, ...]:

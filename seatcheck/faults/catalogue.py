@@ -643,4 +643,26 @@ VM_FAULTS = (
         message=r"expected the card tone on a sound card's sink \(device.api alsa\); found "
         r"seatcheck_fault_null",
     ),
+    Fault(
+        "gpu-driver-missing", plugin="vm_gpu_driver_missing", profile="vm",
+        select="test_glx_direct_rendering_on_expected_renderer",
+        failing=("test_glx_direct_rendering_on_expected_renderer[vlc]",),
+        message=r"expected a renderer other than llvmpipe, softpipe, swrast in the vlc "
+        r"container; found 'llvmpipe",
+    ),
+    Fault(
+        "render-node-regrouped", plugin="vm_render_node_regrouped",
+        select="test_gids_device_nodes_match or test_glx_gpu_nodes_open_read_write",
+        failing=("test_gids_device_nodes_match[shell]",),
+        message=r"expected /dev/dri/renderD128 in shell to have the host's GID \d+ \(video\); "
+        r"found 4244",
+        tolerate=("test_glx_gpu_nodes_open_read_write[shell]",),
+        why="the seat user cannot open a node of a group it is not in",
+    ),
+    Fault(
+        "xorg-glamor-off", plugin="vm_xorg_glamor_off", select="test_xorg_driver_in_use",
+        failing=("test_xorg_driver_in_use",),
+        message=r"expected modesetting to initialise glamor \(GL-accelerated 2D\); found no "
+        r"'glamor initialized' in the X log",
+    ),
 )  # fmt: skip
