@@ -43,9 +43,18 @@ def test_record_and_replay_give_this_machines_verdict(tmp_path: Path) -> None:
     assert recorder.replay(archive).profile == here.profile
 
 
-def test_the_recorded_vm_replays_to_the_vm_profile() -> None:
-    """This project's own VM, recorded by record-machine inside it (a healthy `seatcheck vm`
-    run's machine.tar.gz): virtio_gpu's DRM card under the virtio-pci function, Intel HDA."""
+def test_the_recorded_vm_replays_to_the_vm_2d_profile() -> None:
+    """This project's own VM with plain virtio-vga, recorded by record-machine inside it (a
+    healthy `seatcheck vm` run's machine.tar.gz): virtio_gpu's DRM card under the virtio-pci
+    function without 3D, Intel HDA."""
     fit = recorder.replay(DATA / "hw/seatcheck-vm/machine.tar.gz")
+    assert fit.profile == "vm-2d", fit.describe()
+    assert fit.gpu is not None and fit.gpu.vendor_id == "0x1af4" and not fit.gpu.virgl
+
+
+def test_the_recorded_virgl_vm_replays_to_the_vm_profile() -> None:
+    """The same VM booted with virtio-vga-gl (virgl), recorded the same way: its virtio
+    device's negotiated features (VIRTIO_GPU_F_VIRGL) are in the recording."""
+    fit = recorder.replay(DATA / "hw/seatcheck-vm-virgl/machine.tar.gz")
     assert fit.profile == "vm", fit.describe()
-    assert fit.gpu is not None and fit.gpu.vendor_id == "0x1af4"
+    assert fit.gpu is not None and fit.gpu.virgl and fit.gpu.driver == "virtio_gpu"
