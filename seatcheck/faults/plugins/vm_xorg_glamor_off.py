@@ -1,12 +1,13 @@
-"""A site's X configuration, bound into gnome, sets up the card with acceleration off
-(``AccelMethod none``, a common cure for tearing): its Device section comes first, so Xorg
-still drives the card with modesetting, with no GL-accelerated 2D."""
+"""A gnome image that carries a site's X configuration setting the card up with acceleration
+off (``AccelMethod none``, a common cure for tearing): its Device section comes first, so Xorg
+still drives the card with modesetting, with no GL-accelerated 2D. The VM builds no images, so
+the image is the seat's gnome image with the file committed into it, in the VM's engine."""
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-NAME = "05-site-gpu.conf"  # read before the seat's own 10-seatcheck.conf: the first Device wins
+from seatcheck.parts.base import FileEntry, tar
+
+NAME = "etc/X11/xorg.conf.d/05-site-gpu.conf"  # before the seat's 10-seatcheck.conf
 CONF = (
     'Section "Device"\n    Identifier "site-gpu"\n    Driver "modesetting"\n'
     '    Option "AccelMethod" "none"\nEndSection\n'
@@ -15,8 +16,10 @@ CONF = (
 
 def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, Any]) -> None:
     if role == "gnome":
-        conf = Path(tempfile.mkdtemp(prefix="seatcheck-fault-")) / NAME
-        conf.write_text(CONF)
-        kwargs.setdefault("volumes", {})[str(conf)] = {
-            "bind": f"/etc/X11/xorg.conf.d/{NAME}", "mode": "ro",
-        }  # fmt: skip
+        # created, never started: the commit keeps the image's own command and entrypoint
+        layer = seat.client.containers.create(kwargs["image"])
+        try:
+            layer.put_archive("/", tar([FileEntry(NAME, CONF.encode())]))
+            kwargs["image"] = layer.commit().id
+        finally:
+            layer.remove(force=True)
