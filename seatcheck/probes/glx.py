@@ -112,11 +112,25 @@ def open_read_write(container: Container, user: str, paths: list[str]) -> list[N
     return found
 
 
-def expand_nodes(container: Container, paths: tuple[str, ...]) -> list[str]:
-    """Device nodes under the given paths (a directory like /dev/dri stands for its nodes)."""
+@dataclass(frozen=True)
+class NodeListing:
+    """The device nodes a container has under the paths asked for, and the paths it lacks."""
+
+    nodes: list[str]
+    absent: list[str]
+
+
+def expand_nodes(container: Container, paths: tuple[str, ...]) -> NodeListing:
+    """Device nodes under the given paths (a directory like /dev/dri stands for its nodes),
+    and the paths that do not exist in the container at all."""
     if not paths:
-        return []
-    result = execs.check(
-        container, ["find", *paths, "(", "-type", "c", "-o", "-type", "b", ")", "-print"]
+        return NodeListing([], [])
+    script = (
+        'for p in "$@"; do if [ -e "$p" ]; then '
+        'find "$p" \\( -type c -o -type b \\) -print; else echo "absent $p"; fi; done'
     )
-    return sorted(result.stdout.split())
+    result = execs.check(container, ["sh", "-c", script, "sh", *paths])
+    lines = result.stdout.split("\n")
+    absent = [line.removeprefix("absent ") for line in lines if line.startswith("absent ")]
+    nodes = [line for line in lines if line.startswith("/")]
+    return NodeListing(sorted(nodes), absent)

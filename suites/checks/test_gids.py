@@ -86,7 +86,12 @@ def test_gids_device_nodes_match(seat: Seat, role: str, record_property: Record)
     if not profile.devices:
         pytest.skip(f"the {profile.name} profile passes no device nodes (no GPU, no sound card)")
     container = container_of(seat, role)
-    found = glx.expand_nodes(container, profile.devices)
+    listing = glx.expand_nodes(container, profile.devices)
+    assert not listing.absent, (
+        f"expected every device node the profile passes in {role}; found no "
+        f"{', '.join(listing.absent)} there"
+    )
+    found = listing.nodes
     assert found, f"expected device nodes under {', '.join(profile.devices)} in {role}; found none"
     nodes = gids.node_groups(container, found)
     member = gids.user_gids(container, seat.config.seat_user)

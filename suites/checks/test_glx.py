@@ -65,7 +65,12 @@ def test_glx_gpu_nodes_open_read_write(seat: Seat, role: str, record_property: R
     if not profile.gpu_devices:
         pytest.skip(f"the {profile.name} profile passes no GPU device nodes (no GPU needed)")
     container = container_of(seat, role)
-    nodes = glx.expand_nodes(container, profile.gpu_devices)
+    listing = glx.expand_nodes(container, profile.gpu_devices)
+    assert not listing.absent, (
+        f"expected every GPU node the profile passes in {role}; found no "
+        f"{', '.join(listing.absent)} there"
+    )
+    nodes = listing.nodes
     assert nodes, f"expected GPU nodes under {', '.join(profile.gpu_devices)}; found none"
     access = glx.open_read_write(container, seat.config.seat_user, nodes)
     record_property("gpu_nodes", [asdict(a) for a in access])

@@ -1,0 +1,16 @@
+"""A vlc image that forces software GL (``ENV LIBGL_ALWAYS_SOFTWARE=1``, a common cure for
+a driver's rendering glitches, baked into an app image): the render node and virgl's
+driver are there, and Mesa renders on llvmpipe anyway. The VM builds no images, so the
+image is the seat's vlc image with the variable committed into it, in the VM's engine."""
+
+from typing import Any
+
+
+def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, Any]) -> None:
+    if role == "vlc":
+        # created, never started: the commit keeps the image's own command and entrypoint
+        layer = seat.client.containers.create(kwargs["image"])
+        try:
+            kwargs["image"] = layer.commit(changes=["ENV LIBGL_ALWAYS_SOFTWARE=1"]).id
+        finally:
+            layer.remove(force=True)
