@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -250,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--tmp-volume", default=None, metavar="NAME", help="keep common_tmp in a named volume"
     )
+    _engine_option(run)
     run.set_defaults(func=cmd_run)
 
     doctor = sub.add_parser("doctor", help="the host facts a run depends on")
@@ -259,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay", default=None, metavar="ARCHIVE",
         help="judge a recorded machine (record-machine's archive) instead of this one",
     )  # fmt: skip
+    _engine_option(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
     rec = sub.add_parser(
@@ -310,8 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument(
         "--tests", action="store_true", help="also what the project's tests need (chromium)"
     )
+    _engine_option(setup)
     setup.set_defaults(func=cmd_setup)
     return parser
+
+
+def _engine_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--engine", default=None, choices=engine.ENGINES,
+        help="docker, or podman through its Docker API (default: DOCKER_HOST's or "
+        "CONTAINER_HOST's, else the first socket that answers; none: docker.io is started)",
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = argv[: argv.index("--")] if "--" in argv else argv
     args = build_parser().parse_args(argv)
     args.pytest_args = extra
+    if getattr(args, "engine", None):  # every engine call of the command reads it
+        os.environ[engine.ENGINE_ENV] = args.engine
     try:
         return int(args.func(args))
     except EngineUnavailable as exc:

@@ -14,7 +14,7 @@ from typing import Any
 import docker.errors
 from docker import DockerClient
 
-from . import capabilities, console, machine, profile
+from . import capabilities, console, engine, machine, profile
 from .engine.labels import labels
 
 
@@ -55,8 +55,11 @@ class HostFacts:
     hostname: str = field(default_factory=socket.gethostname)
     kernel: str = platform.release()
     cpu: str = ""
-    engine: str = ""
+    engine: str = ""  # its version
     engine_api: str = ""
+    engine_name: str = ""  # docker or podman (from its own components)
+    engine_runtime: str = ""  # the default OCI runtime and its version
+    engine_rootless: bool = False
     default_ipc_mode: str = ""
     cgroup_version: str = ""
     privilege: str = ""
@@ -115,8 +118,12 @@ def collect(
     )
     if client is not None:
         info = client.info()
+        version = client.version()
         facts.engine = str(info.get("ServerVersion", ""))
-        facts.engine_api = str(client.version().get("ApiVersion", ""))
+        facts.engine_api = str(version.get("ApiVersion", ""))
+        facts.engine_name = engine.engine_name(client)
+        facts.engine_runtime = oci_runtime(info, version)
+        facts.engine_rootless = any("rootless" in str(o) for o in info.get("SecurityOptions") or [])
         facts.cgroup_version = str(info.get("CgroupVersion", ""))
         root = str(info.get("DockerRootDir", "/var/lib/docker"))
         usage = shutil.disk_usage(root if os.path.exists(root) else "/")
@@ -127,6 +134,18 @@ def collect(
             except docker.errors.DockerException as exc:
                 facts.default_ipc_mode = f"unknown ({exc})"
     return facts
+
+
+def oci_runtime(info: dict[str, Any], version: dict[str, Any]) -> str:
+    """The engine's default OCI runtime with its version, as its components name it
+    (docker: ``runc``; podman: ``OCI Runtime (crun)``, its version text's first line)."""
+    name = str(info.get("DefaultRuntime", ""))
+    for component in version.get("Components") or []:
+        label = str(component.get("Name", "")).lower()
+        if name and (label == name or label == f"oci runtime ({name})"):
+            first = str(component.get("Version", "")).splitlines()[:1]
+            return f"{name} {first[0].removeprefix(name + ' version ')}" if first else name
+    return name
 
 
 def _free_vt() -> str:

@@ -7,6 +7,7 @@ seat up live in the repository's ``fixtures/`` package; they get the seat from `
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
 import sys
 import threading
@@ -174,6 +175,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--seatcheck-base-image", default=None, help="use this image as the base (a plain FROM)"
     )
     group.addoption(
+        "--seatcheck-engine", default=None, choices=engine.ENGINES,
+        help="the container engine: docker, or podman through its Docker API (default: "
+        "DOCKER_HOST's or CONTAINER_HOST's, else the first socket that answers)",
+    )  # fmt: skip
+    group.addoption(
         "--seatcheck-tag-prefix", default=None, metavar="PREFIX",
         help="tag the images this run builds PREFIX/<role>:latest and the base PREFIX/base:... "
         "(default: seatcheck)",
@@ -183,6 +189,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in suite.MARKERS:
         config.addinivalue_line("markers", line)
+    if config.getoption("seatcheck_engine"):  # every engine call of the run reads it
+        os.environ[engine.ENGINE_ENV] = config.getoption("seatcheck_engine")
     try:
         state = RunState(config)
         name = config.getoption("seatcheck_profile")

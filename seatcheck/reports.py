@@ -107,7 +107,8 @@ def write_run(
 
 
 def machine_key(facts: dict[str, Any]) -> dict[str, str]:
-    """What identifies a machine in the matrix: host name, GPU, driver, kernel."""
+    """What identifies a machine in the matrix: host name, GPU, driver, kernel, and the
+    engine the run used (its name, version and OCI runtime; rootless or not)."""
     host = facts.get("host") or {}
     gpus = host.get("gpus") or []
     gpu = ", ".join(f"{g.get('vendor')} {g.get('device_id')}" for g in gpus) or "none"
@@ -117,7 +118,19 @@ def machine_key(facts: dict[str, Any]) -> dict[str, str]:
         "gpu": gpu,
         "driver": driver,
         "kernel": str(host.get("kernel", "")),
+        "engine": engine_label(host),
     }
+
+
+def engine_label(host: dict[str, Any]) -> str:
+    """``podman 4.3.1, crun 1.8.1, rootless``: runs recorded before the engine was named
+    were Docker's."""
+    if not host.get("engine"):
+        return ""
+    parts = [f"{host.get('engine_name') or 'docker'} {host['engine']}"]
+    parts += [str(host["engine_runtime"])] if host.get("engine_runtime") else []
+    parts += ["rootless"] if host.get("engine_rootless") else []
+    return ", ".join(parts)
 
 
 def _manifest(facts: dict[str, Any]) -> list[tuple[str, str]]:
@@ -134,7 +147,7 @@ def _manifest(facts: dict[str, Any]) -> list[tuple[str, str]]:
         ("kernel", str(host.get("kernel", ""))),
         ("Mesa", str(facts.get("mesa", "unknown"))),
         ("X server", str(facts.get("x_server", "unknown"))),
-        ("engine", f"{host.get('engine', '')} (API {host.get('engine_api', '')})"),
+        ("engine", f"{engine_label(host)} (API {host.get('engine_api', '')})"),
         ("default IPC mode", str(host.get("default_ipc_mode", ""))),
         ("privilege", str(facts.get("privilege", ""))),
         ("SELinux", f"{selinux.get('mode', host.get('selinux', ''))}, policy "
@@ -325,14 +338,14 @@ white-space:nowrap;padding:6px 2px} #matrix td.cell{padding:2px 3px;text-align:c
 
 
 def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
-    """The compatibility matrix: a row per machine and profile (the newest run, or every run
+    """The compatibility matrix: a row per machine, engine and profile (the newest run, or every run
     with ``history``), the run's verdict, and a column per requirement family the runs'
     checks name, each cell linking to its run's report."""
     families = families_of(runs)
     by_machine: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         m = run.get("machine") or {}
-        key = (*(str(m.get(k, "")) for k in ("hostname", "gpu", "driver", "kernel")),)
+        key = (*(str(m.get(k, "")) for k in ("hostname", "gpu", "driver", "kernel", "engine")),)
         by_machine[(*key, str(run.get("profile", "")))].append(run)
     rows = []
     for key in sorted(by_machine):
@@ -343,9 +356,10 @@ def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
                 outcomes = dict.fromkeys(families, ABORTED)
             page = "report.html" if not run.get("aborted") else "reaper.log"
             verdict = run_verdict(run)
-            host, gpu, driver, kernel, prof = key
+            host, gpu, driver, kernel, engine, prof = key
             rows.append({
                 "host": host, "gpu": gpu, "driver": driver, "kernel": kernel, "profile": prof,
+                "engine": engine,
                 "link": f"{run['dir']}/{page}", "run_id": str(run.get("run_id")),
                 "verdict": verdict, "verdict_css": _css(verdict),
                 "cells": {f: (_css(outcomes.get(f, "skipped")), outcomes.get(f, "—"))
@@ -353,7 +367,7 @@ def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
             })  # fmt: skip
     return _page("index.html.j2").render(
         title="seatcheck compatibility", style=f"{STYLE}\n{MATRIX_STYLE}", count=len(runs),
-        scope="every run" if history else "the newest run per machine and profile",
+        scope="every run" if history else "the newest run per machine, engine and profile",
         families=families, rows=rows,
     ) + "\n"  # fmt: skip
 

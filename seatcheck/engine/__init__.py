@@ -1,7 +1,11 @@
 """The container engine: make sure one answers, and talk to it through the Docker SDK.
 
-On a fresh machine no engine runs. When running as root on Debian, seatcheck installs
-Debian's docker.io and starts dockerd itself; otherwise it says in one line what is missing.
+Two engines: Docker, and Podman through its Docker-compatible API (``podman system
+service``). The run's engine is the one asked for (``SEATCHECK_ENGINE``, set by
+``--seatcheck-engine`` and ``seatcheck run --engine``), else the one ``DOCKER_HOST`` or
+``CONTAINER_HOST`` names, else the first socket that answers (Docker's, then Podman's). On a
+fresh machine no engine runs. When running as root on Debian, seatcheck installs Debian's
+docker.io (or podman) and starts it itself; otherwise it says in one line what is missing.
 """
 
 from __future__ import annotations
@@ -32,16 +36,67 @@ HOST_PACKAGES = {
 # What the project's own tests need besides: a browser to look at the reports as a person would.
 TEST_PACKAGES = {"chromium": "chromium"}
 DOCKERD_LOG = Path("/var/log/seatcheck-dockerd.log")
+PODMAN_LOG = Path("/var/log/seatcheck-podman.log")
+ENGINES = ("docker", "podman")
+ENGINE_ENV = "SEATCHECK_ENGINE"  # the engine a run asked for; "" where it is found
+DOCKER_SOCKET = "unix:///var/run/docker.sock"
+PODMAN_SOCKET = "unix:///run/podman/podman.sock"  # rootful podman's service
+
+
+def asked() -> str:
+    """The engine the run asked for ("" where none was named)."""
+    kind = os.environ.get(ENGINE_ENV, "").strip()
+    if kind and kind not in ENGINES:
+        raise EngineUnavailable(f"unknown engine {kind!r} (engines: {', '.join(ENGINES)})")
+    return kind
+
+
+def _url(kind: str) -> str:
+    if kind == "podman":
+        return os.environ.get("CONTAINER_HOST") or PODMAN_SOCKET
+    return os.environ.get("DOCKER_HOST") or DOCKER_SOCKET
+
+
+def engine_name(client: DockerClient) -> str:
+    """Which engine answers, from what it says of its own components (``podman`` or
+    ``docker``): both serve the same API."""
+    components = client.version().get("Components") or []
+    names = " ".join(str(c.get("Name", "")) for c in components)
+    return "podman" if "podman" in names.lower() else "docker"
+
+
+def _connect_to(url: str, timeout: int) -> DockerClient:
+    try:
+        client = DockerClient(base_url=url, version="auto", timeout=timeout)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise EngineUnavailable(f"no container engine answers at {url}: {exc}") from None
+    return client
 
 
 def connect(timeout: int = API_TIMEOUT) -> DockerClient:
+    """The run's engine (see the module's docstring for how it is chosen)."""
+    kind = asked()
+    if kind:
+        client = _connect_to(_url(kind), timeout)
+        found = engine_name(client)
+        if found != kind:
+            raise EngineUnavailable(f"{kind} was asked for; {_url(kind)} is {found}'s")
+        return client
+    if "DOCKER_HOST" in os.environ or "CONTAINER_HOST" not in os.environ:
+        try:
+            return _connect_to(_url("docker"), timeout)
+        except EngineUnavailable:
+            if "DOCKER_HOST" in os.environ:
+                raise
     try:
-        client = docker.from_env(timeout=timeout)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-        raise EngineUnavailable(f"no container engine answers at {where}: {exc}") from None
-    return client
+        return _connect_to(_url("podman"), timeout)
+    except EngineUnavailable:
+        if "CONTAINER_HOST" in os.environ:
+            raise
+    raise EngineUnavailable(
+        f"no container engine answers at {DOCKER_SOCKET} (docker) or {PODMAN_SOCKET} (podman)"
+    )
 
 
 def _say(msg: str) -> None:
@@ -80,30 +135,40 @@ def _have(cmd: str) -> bool:
 
 
 def ensure_engine(start_timeout: float = 60.0) -> DockerClient:
-    """Connect to the engine, installing and starting dockerd first where we may."""
+    """Connect to the engine, installing and starting dockerd (or podman's service, where
+    podman was asked for) first where we may."""
     try:
         return connect()
     except EngineUnavailable as first:
-        if "DOCKER_HOST" in os.environ or os.geteuid() != 0 or not shutil.which("apt-get"):
+        kind = asked() or "docker"
+        named = "DOCKER_HOST" if kind == "docker" else "CONTAINER_HOST"
+        if named in os.environ or os.geteuid() != 0 or not shutil.which("apt-get"):
             raise EngineUnavailable(
-                f"{first}; start a Docker engine, or run as root on Debian to let "
-                "seatcheck install and start docker.io"
+                f"{first}; start a {kind} engine, or run as root on Debian to let "
+                f"seatcheck install and start {'docker.io' if kind == 'docker' else 'podman'}"
             ) from None
-    ensure_host_packages({"dockerd": "docker.io"})
-    _say(f"no engine answers: starting dockerd (log: {DOCKERD_LOG})")
-    with DOCKERD_LOG.open("ab") as log:
+        if "asked for" in str(first):  # another engine answers at its socket
+            raise
+    if kind == "podman":
+        ensure_host_packages({"podman": "podman", "crun": "crun"})
+        command = [shutil.which("podman") or "/usr/bin/podman", "system", "service",
+                   "--time=0", PODMAN_SOCKET]  # fmt: skip
+        Path(PODMAN_SOCKET.removeprefix("unix://")).parent.mkdir(parents=True, exist_ok=True)
+        log_path = PODMAN_LOG
+    else:
+        ensure_host_packages({"dockerd": "docker.io"})
+        command = [shutil.which("dockerd") or "/usr/sbin/dockerd"]
+        log_path = DOCKERD_LOG
+    _say(f"no engine answers: starting {kind} (log: {log_path})")
+    with log_path.open("ab") as log:
         # A new session so that the engine outlives this command, like a service would.
         subprocess.Popen(
-            [shutil.which("dockerd") or "/usr/sbin/dockerd"],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True
         )
     try:
-        return retry(connect, (EngineUnavailable,), start_timeout, "dockerd", scaled=False)
+        return retry(connect, (EngineUnavailable,), start_timeout, kind, scaled=False)
     except EngineUnavailable:
-        tail = DOCKERD_LOG.read_text(errors="replace").splitlines()[-5:]
+        tail = log_path.read_text(errors="replace").splitlines()[-5:]
         raise EngineUnavailable(
-            f"dockerd did not answer within {start_timeout:.0f}s: " + " | ".join(tail)
+            f"{kind} did not answer within {start_timeout:.0f}s: " + " | ".join(tail)
         ) from None
