@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -202,9 +203,15 @@ class ImageBuilder:
 
     def _import(self, tarball: Path, tag: str) -> None:
         repo, _, version = tag.partition(":")
-        self.client.api.import_image_from_file(
+        answer = self.client.api.import_image_from_file(
             str(tarball), repository=repo, tag=version, changes=['CMD ["/bin/bash"]']
         )
+        if not self._has(tag):
+            # Podman 4.3's import names the image <repo>:latest whatever tag is asked for:
+            # the image it made is tagged here, by the id its answer names.
+            made = re.findall(r"sha256:[0-9a-f]{64}", str(answer))
+            if made:
+                self.client.images.get(made[-1]).tag(repo, version)
         if not self._has(tag):
             raise ImageError(f"importing {tarball} did not produce {tag}")
 

@@ -134,6 +134,13 @@ def _have(cmd: str) -> bool:
     return shutil.which(cmd) is not None or Path("/usr/sbin", cmd).exists()
 
 
+def podman_runtime(cgroups: Path = Path("/sys/fs/cgroup")) -> list[str]:
+    """Podman's runtime option for this host: crun 1.8 refuses a host whose cgroups are in
+    hybrid mode (v1 controllers with a v2 hierarchy at ``unified``: "cgroups in hybrid mode
+    not supported", measured on Debian 12's crun 1.8.1), where runc runs."""
+    return ["--runtime", "runc"] if (cgroups / "unified").is_dir() else []
+
+
 def ensure_engine(start_timeout: float = 60.0) -> DockerClient:
     """Connect to the engine, installing and starting dockerd (or podman's service, where
     podman was asked for) first where we may."""
@@ -151,8 +158,8 @@ def ensure_engine(start_timeout: float = 60.0) -> DockerClient:
             raise
     if kind == "podman":
         ensure_host_packages({"podman": "podman", "crun": "crun"})
-        command = [shutil.which("podman") or "/usr/bin/podman", "system", "service",
-                   "--time=0", PODMAN_SOCKET]  # fmt: skip
+        command = [shutil.which("podman") or "/usr/bin/podman", *podman_runtime(), "system",
+                   "service", "--time=0", PODMAN_SOCKET]  # fmt: skip
         Path(PODMAN_SOCKET.removeprefix("unix://")).parent.mkdir(parents=True, exist_ok=True)
         log_path = PODMAN_LOG
     else:

@@ -4,14 +4,19 @@ knows (engines know different sets; what one refuses is dropped and remembered),
 
 from __future__ import annotations
 
+import contextlib
 import re
+import resource
+from pathlib import Path
 from typing import Any
 
 import docker.errors
+import docker.types
 from docker import DockerClient
 from docker.models.containers import Container
 
 from ..errors import SetupError
+from . import engine_name
 
 UNMASK_SYSTEM_PATHS = "systempaths=unconfined"
 _UNKNOWN_CAP = re.compile(r'unknown capability: "?(?:CAP_)?([A-Z_]+)"?')
@@ -40,8 +45,11 @@ class ContainerMaker:
     def __init__(self, client: DockerClient) -> None:
         self.client = client
         self.unknown_caps: list[str] = []  # capabilities this engine does not know
+        self.podman = engine_name(client) == "podman"
 
     def create(self, role: str, kwargs: dict[str, Any]) -> Container:
+        if self.podman and "ulimits" not in kwargs:
+            kwargs["ulimits"] = inherited_limits()
         if "cap_add" in kwargs:
             kwargs["cap_add"] = [c for c in kwargs["cap_add"] if c not in self.unknown_caps]
         while True:
@@ -55,6 +63,34 @@ class ContainerMaker:
                     self.unknown_caps.append(unknown.group(1))
                     continue
                 raise SetupError(role, f"the engine refused the container: {exc}") from None
+
+
+_LIMITS = {"Max open files": "nofile", "Max processes": "nproc"}
+
+
+def inherited_limits(proc: Path = Path("/proc")) -> list[docker.types.Ulimit]:
+    """The open-file and process limits of the Podman service on this host (else this
+    process's own), for a Podman container: Podman raises them to 1048576 and 4194304, which
+    its runtime, holding the service's limits, cannot do on a host that cannot grant
+    CAP_SYS_RESOURCE (runc: "error setting rlimit type 7: operation not permitted"); Docker's
+    containers keep dockerd's."""
+    found: dict[str, tuple[int, int]] = {}
+    for cmdline in proc.glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            words = cmdline.read_bytes().split(b"\0")
+            if b"system" in words and b"service" in words and words[0].endswith(b"podman"):
+                for line in (cmdline.parent / "limits").read_text().splitlines():
+                    name = next((v for k, v in _LIMITS.items() if line.startswith(k)), "")
+                    fields = line[len("Max open files") :].split() if name else []
+                    if name and len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
+                        found[name] = (int(fields[0]), int(fields[1]))
+                break
+    if not found:
+        found["nofile"] = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        if hard != resource.RLIM_INFINITY:
+            found["nproc"] = (soft, hard)
+    return [docker.types.Ulimit(name=n, soft=s, hard=h) for n, (s, h) in sorted(found.items())]
 
 
 def refuse_volume_in_use(client: DockerClient, name: str, role: str, advice: str) -> None:
