@@ -157,7 +157,12 @@ def ensure_engine(start_timeout: float = 60.0) -> DockerClient:
         if "asked for" in str(first):  # another engine answers at its socket
             raise
     if kind == "podman":
-        ensure_host_packages({"podman": "podman", "crun": "crun"})
+        # catatonit: podman's init for containers that ask for one; dnsname: names on
+        # networks of the CNI backend (podman 4.3 resolves network aliases only with it)
+        ensure_host_packages({
+            "podman": "podman", "crun": "crun", "catatonit": "catatonit",
+            "/usr/lib/cni/dnsname": "golang-github-containernetworking-plugin-dnsname",
+        })  # fmt: skip
         command = [shutil.which("podman") or "/usr/bin/podman", *podman_runtime(), "system",
                    "service", "--time=0", PODMAN_SOCKET]  # fmt: skip
         Path(PODMAN_SOCKET.removeprefix("unix://")).parent.mkdir(parents=True, exist_ok=True)

@@ -19,16 +19,22 @@ from ..errors import SetupError
 from . import engine_name
 
 UNMASK_SYSTEM_PATHS = "systempaths=unconfined"
+PODMAN_UNMASK = "unmask=ALL"
 _UNKNOWN_CAP = re.compile(r'unknown capability: "?(?:CAP_)?([A-Z_]+)"?')
 
 
-def create_container(client: DockerClient, kwargs: dict[str, Any]) -> Container:
+def create_container(
+    client: DockerClient, kwargs: dict[str, Any], podman: bool = False
+) -> Container:
     """``containers.create``, where ``systempaths=unconfined`` among the security options
     becomes what the docker CLI makes of it: empty MaskedPaths and ReadonlyPaths in the host
     config (the engine rejects it as a security option, and the SDK has no parameter for it)."""
     options = kwargs.get("security_opt") or []
     if UNMASK_SYSTEM_PATHS not in options:
         return client.containers.create(**kwargs)
+    if podman:  # podman leaves MaskedPaths: [] masked; its own option unmasks them
+        others = [o for o in options if o != UNMASK_SYSTEM_PATHS]
+        return client.containers.create(**dict(kwargs, security_opt=[*others, PODMAN_UNMASK]))
     # The SDK's own translation of create()'s keywords (private, unchanged since docker 2.0).
     from docker.models.containers import _create_container_args  # type: ignore[attr-defined]
 
@@ -54,7 +60,7 @@ class ContainerMaker:
             kwargs["cap_add"] = [c for c in kwargs["cap_add"] if c not in self.unknown_caps]
         while True:
             try:
-                return create_container(self.client, kwargs)
+                return create_container(self.client, kwargs, self.podman)
             except docker.errors.APIError as exc:
                 unknown = _UNKNOWN_CAP.search(str(exc))
                 caps = kwargs.get("cap_add") or []
