@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from seatcheck import engine, host
+from seatcheck.engine import containers
 
 DATA = Path(__file__).parent / "data" / "engines"
 
@@ -44,3 +45,15 @@ def test_unknown_engine_asked_for_is_refused(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(engine.ENGINE_ENV, "lxd")
     with pytest.raises(engine.EngineUnavailable, match="unknown engine 'lxd'"):
         engine.asked()
+
+
+def test_podman_containers_get_the_services_limits(tmp_path: Path) -> None:
+    """The podman service's own limits (``/proc/<pid>/limits`` of ``podman system service``,
+    copied on a Debian 12 host without CAP_SYS_RESOURCE, 2026-12-08) become its containers'
+    ulimits."""
+    service = tmp_path / "4242"
+    service.mkdir()
+    (service / "cmdline").write_bytes(b"/usr/bin/podman\0--runtime\0runc\0system\0service\0")
+    (service / "limits").write_text((DATA / "podman-service-limits.txt").read_text())
+    limits = {u["Name"]: (u["Soft"], u["Hard"]) for u in containers.inherited_limits(tmp_path)}
+    assert limits == {"nofile": (20000, 20000), "nproc": (32768, 32768)}

@@ -71,7 +71,8 @@ class ContainerMaker:
                 raise SetupError(role, f"the engine refused the container: {exc}") from None
 
 
-_LIMITS = {"Max open files": "nofile", "Max processes": "nproc"}
+_LIMIT = re.compile(r"^Max (open files|processes)\s+(\d+)\s+(\d+)", re.M)
+_LIMIT_NAMES = {"open files": "nofile", "processes": "nproc"}
 
 
 def inherited_limits(proc: Path = Path("/proc")) -> list[docker.types.Ulimit]:
@@ -84,12 +85,9 @@ def inherited_limits(proc: Path = Path("/proc")) -> list[docker.types.Ulimit]:
     for cmdline in proc.glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
             words = cmdline.read_bytes().split(b"\0")
-            if b"system" in words and b"service" in words and words[0].endswith(b"podman"):
-                for line in (cmdline.parent / "limits").read_text().splitlines():
-                    name = next((v for k, v in _LIMITS.items() if line.startswith(k)), "")
-                    fields = line[len("Max open files") :].split() if name else []
-                    if name and len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
-                        found[name] = (int(fields[0]), int(fields[1]))
+            if words[0].endswith(b"podman") and b"system" in words and b"service" in words:
+                text = (cmdline.parent / "limits").read_text()
+                found = {_LIMIT_NAMES[m[1]]: (int(m[2]), int(m[3])) for m in _LIMIT.finditer(text)}
                 break
     if not found:
         found["nofile"] = resource.getrlimit(resource.RLIMIT_NOFILE)
