@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from seatcheck.engine import execs
+from seatcheck.parts.base import tar
 
 
 def seat_exec(container: Any, script: str, user: str = "root") -> None:
@@ -25,6 +26,22 @@ def in_shell_as_seat_user(seat: Any, container: Any, script: str) -> None:
         container, f"TOKEN=$(sed -n 's/^api_token = //p' {where}/api.conf); {script}",
         user=seat.config.seat_user,
     )  # fmt: skip
+
+
+def image_with(
+    client: Any, image: str, files: list[Any] | None = None, changes: list[str] | None = None
+) -> str:
+    """``image`` with ``files`` (FileEntry) put in and Dockerfile ``changes`` applied, as a
+    user's image built on it would carry them: a container created, never started (so the
+    commit keeps the image's own command and entrypoint), committed and removed. For the VM,
+    whose engine builds no images. Returns the new image's id."""
+    layer = client.containers.create(image)
+    try:
+        if files:
+            layer.put_archive("/", tar(files))
+        return str(layer.commit(changes=changes).id)
+    finally:
+        layer.remove(force=True)
 
 
 def fault_node() -> str:

@@ -5,12 +5,11 @@ image is the seat's vlc image with the variable committed into it, in the VM's e
 
 from typing import Any
 
+from ._helpers import image_with
+
 
 def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, Any]) -> None:
     if role == "vlc":
-        # created, never started: the commit keeps the image's own command and entrypoint
-        layer = seat.client.containers.create(kwargs["image"])
-        try:
-            kwargs["image"] = layer.commit(changes=["ENV LIBGL_ALWAYS_SOFTWARE=1"]).id
-        finally:
-            layer.remove(force=True)
+        kwargs["image"] = image_with(
+            seat.client, kwargs["image"], changes=["ENV LIBGL_ALWAYS_SOFTWARE=1"]
+        )

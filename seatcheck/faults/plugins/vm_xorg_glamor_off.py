@@ -5,7 +5,9 @@ the image is the seat's gnome image with the file committed into it, in the VM's
 
 from typing import Any
 
-from seatcheck.parts.base import FileEntry, tar
+from seatcheck.parts.base import FileEntry
+
+from ._helpers import image_with
 
 NAME = "etc/X11/xorg.conf.d/05-site-gpu.conf"  # before the seat's 10-seatcheck.conf
 CONF = (
@@ -16,10 +18,5 @@ CONF = (
 
 def pytest_seatcheck_container_config(seat: Any, role: str, kwargs: dict[str, Any]) -> None:
     if role == "gnome":
-        # created, never started: the commit keeps the image's own command and entrypoint
-        layer = seat.client.containers.create(kwargs["image"])
-        try:
-            layer.put_archive("/", tar([FileEntry(NAME, CONF.encode())]))
-            kwargs["image"] = layer.commit().id
-        finally:
-            layer.remove(force=True)
+        files = [FileEntry(NAME, CONF.encode())]
+        kwargs["image"] = image_with(seat.client, kwargs["image"], files=files)
