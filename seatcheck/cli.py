@@ -205,7 +205,7 @@ def cmd_vm(args: argparse.Namespace) -> int:
 
     done = run_vm(
         Path(args.reports), _say, args.pytest_args, keep_vm=args.keep_vm,
-        with_faults=args.faults,
+        with_faults=args.faults or bool(args.fault), only_faults=tuple(args.fault),
     )  # fmt: skip
     for run in done.runs:
         kind = (
@@ -306,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     vm.add_argument(
         "--faults", action="store_true",
         help="after the healthy run, seats broken by the VM faults, each seen to fail",
+    )  # fmt: skip
+    vm.add_argument(
+        "--fault", action="append", default=[], metavar="NAME",
+        help="only this VM fault's seat (repeatable; implies --faults)",
     )  # fmt: skip
     vm.set_defaults(func=cmd_vm)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seatcheck.faults import Fault, families, judge, judge_seat
+from seatcheck.faults import Fault, compatible, families, judge, judge_seat
 from seatcheck.faults.catalogue import FAULTS, VM_FAULTS
 
 FAULT = Fault(
@@ -70,3 +70,15 @@ def test_every_fault_in_the_catalogue_names_checks_of_a_family() -> None:
     for fault in (*FAULTS, *VM_FAULTS):
         assert families(fault), f"{fault.name} names no check of a family"
         assert fault.selection(), fault.name
+
+
+def test_one_family_shares_a_seat_only_through_other_roles_checks() -> None:
+    def glx(name: str, *checks: str) -> Fault:
+        return Fault(name, failing=checks, message="expected .*; found")
+
+    vlc = glx("vlc-soft", "test_glx_renderer[vlc]")
+    shell = glx("shell-node", "test_glx_nodes[shell]", "test_gids_nodes[shell]")
+    every_role = glx("glamor-off", "test_glx_renderer")
+    assert compatible(vlc, shell)
+    assert not compatible(vlc, glx("vlc-node", "test_glx_nodes[vlc]"))
+    assert not compatible(vlc, every_role) and not compatible(shell, every_role)

@@ -83,10 +83,18 @@ def shares_a_seat(fault: Fault) -> bool:
     return not (fault.recipes or fault.own_state or fault.node or fault.alone)
 
 
+def role_bound(fault: Fault) -> bool:
+    """Every check the fault is judged by is one role's (``test_x[vlc]``)."""
+    return all(_ROLE.search(t) for t in fault.checks)
+
+
 def compatible(a: Fault, b: Fault) -> bool:
     """Two faults may break one seat together when they touch different roles and different
-    families, and neither is let off a check the other must make fail."""
-    if families(a) & families(b) or roles_touched(a) & roles_touched(b):
+    families (or, in one family, only their own roles' checks), and neither is let off a
+    check the other must make fail."""
+    if roles_touched(a) & roles_touched(b):
+        return False
+    if families(a) & families(b) and not (role_bound(a) and role_bound(b)):
         return False
     return not any(t in c for t in a.tolerate for c in b.failing) and not any(
         t in c for t in b.tolerate for c in a.failing

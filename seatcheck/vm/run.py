@@ -22,6 +22,7 @@ from PIL import Image
 from .. import engine, marks, profile, reaper, recorder, reports, roles
 from ..config import SeatConfig
 from ..engine.labels import new_run_id
+from ..errors import UsageError
 from ..faults import Fault, judge_seat, seat_groups
 from ..faults.catalogue import VM_FAULTS
 from ..images import APPBASE, ImageBuilder, Progress, device_group_args
@@ -159,19 +160,23 @@ def images_for_vm(builder: ImageBuilder) -> list[str]:
 
 def run_vm(
     reports_dir: Path, progress: Progress, pytest_args: list[str], keep_vm: bool = False,
-    with_faults: bool = False,
+    with_faults: bool = False, only_faults: tuple[str, ...] = (),
 ) -> VmRun:  # fmt: skip
+    chosen = [f for f in VM_FAULTS if not only_faults or f.name in only_faults]
+    unknown = set(only_faults) - {f.name for f in VM_FAULTS}
+    if unknown:
+        raise UsageError(f"no VM fault named {', '.join(sorted(unknown))}")
     client = engine.ensure_engine()
     # A VM run that died left qemu behind: end it (and any dead seat) before a new one.
     for session, left in reaper.sweep(client).items():
         progress(f"reaped dead run {session}" + (f"; left {left}" if left else ""))
     prof = profile.find("vm")  # for the images and the run folder; the guest finds its own
     runs = [InsideRun(new_run_id(), (), pytest_args)]
-    for group in seat_groups(VM_FAULTS) if with_faults else ():
+    for group in seat_groups(chosen) if with_faults else ():
         args = [a for fault in group for a in fault.plugin_args()]
         args += ["-k", " or ".join(fault.selection() for fault in group)]
         runs.append(InsideRun(new_run_id(), tuple(group), args))
-    if with_faults:
+    if with_faults and not only_faults:
         runs.append(InsideRun(new_run_id(), (), [], killed=True))
     first = runs[0].run_id
     config = SeatConfig(profile=prof, run_id=first, reports_dir=reports_dir)
