@@ -90,6 +90,8 @@ def write_run(
         "run_id": facts.get("run_id"),
         "profile": facts.get("profile"),
         "machine": machine_key(facts),
+        # not part of the machine's key: the same machine may run with SELinux on or off
+        "selinux": selinux_mode(facts),
         "families": facts.get("families") or [],
         "results": results,
         "leftovers": leftovers,
@@ -120,6 +122,12 @@ def machine_key(facts: dict[str, Any]) -> dict[str, str]:
         "kernel": str(host.get("kernel", "")),
         "engine": engine_label(host),
     }
+
+
+def selinux_mode(facts: dict[str, Any]) -> str:
+    """enforcing, permissive or disabled, as the run found it ("" for runs before it was)."""
+    found = (facts.get("selinux") or {}).get("mode") or (facts.get("host") or {}).get("selinux")
+    return str(found or "")
 
 
 def engine_label(host: dict[str, Any]) -> str:
@@ -359,7 +367,7 @@ def render_index(runs: list[dict[str, Any]], history: bool = False) -> str:
             host, gpu, driver, kernel, engine, prof = key
             rows.append({
                 "host": host, "gpu": gpu, "driver": driver, "kernel": kernel, "profile": prof,
-                "engine": engine,
+                "engine": engine, "selinux": str(run.get("selinux") or ""),
                 "link": f"{run['dir']}/{page}", "run_id": str(run.get("run_id")),
                 "verdict": verdict, "verdict_css": _css(verdict),
                 "cells": {f: (_css(outcomes.get(f, "skipped")), outcomes.get(f, "—"))

@@ -401,3 +401,15 @@ def test_an_exec_answer_is_taken_only_whole() -> None:
     assert execs.unwrap("\x1eseatcheck-exit=0\n") is None  # the head lost
     assert execs.unwrap("\x1eseatcheck-start\n44\n") is None  # the end lost
     assert execs.unwrap("\x1eseatcheck-start\n\x1eseatcheck-exit=1\n") == ""
+
+
+def test_avc_denials_from_the_kernel_log() -> None:
+    denials = selinux.parse_denials((DATA / "selinux/vm-enforcing-boot-avc.txt").read_text())
+    assert len(denials) == 13 and not any(d.permissive for d in denials)
+    seat = [d for d in denials if d.seat_related]
+    assert [d.describe() for d in seat] == [
+        "dockerd (dockerd_t) { quotaget } on fs_t filesystem",
+        "runc:[2:INIT] (dockerd_t) { getattr } on proc_kcore_t file",
+        "runc:[2:INIT] (dockerd_t) { mounton } on proc_kcore_t file",
+    ]
+    assert seat[1].stamp == 1796702065.26

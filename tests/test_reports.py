@@ -35,6 +35,7 @@ def fake_run(reports_dir: Path, run_id: str, host: str, outcome: str) -> Path:
         "images": {"gnome": {"ref": "seatcheck/gnome:latest", "id": "sha256:abc"}},
         "mesa": "22.3.6",
         "x_server": "X.Org X Server 1.21.1.7",
+        "selinux": {"mode": "enforcing" if host == "box" else "disabled", "policy": "default"},
         "timeline": [
             {
                 "name": "image gnome (resolve or build)",
@@ -91,6 +92,8 @@ def test_matrix_shows_newest_run_per_machine(tmp_path: Path) -> None:
     assert "20260101T000000Z-aaaaaa" not in newest
     history = reports.render_index(reports.load_runs(tmp_path), history=True)
     assert "20260101T000000Z-aaaaaa/report.html" in history
+    # each machine's SELinux mode as its run found it
+    assert "<br>SELinux enforcing</td>" in newest and "<br>SELinux disabled</td>" in newest
 
 
 def test_matrix_columns_come_from_the_checks(tmp_path: Path) -> None:

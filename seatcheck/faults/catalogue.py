@@ -693,4 +693,37 @@ VM_FAULTS = (
         tolerate=("test_gids_device_nodes_match[vlc]",),
         why="the GID check finds the same node missing",
     ),
+    # SELinux enforcing (the VM's disk is labelled and boots with security=selinux).
+    Fault(
+        "selinux-tmp-relabelled-private", plugin="vm_selinux_tmp_private",
+        select="test_selinux_shared_volume_not_private",
+        failing=("test_selinux_shared_volume_not_private[gnome]",),
+        message=r"expected the seat's files in the shared /tmp to carry a shared label in gnome "
+        r"\(level s0, as :z gives\); found the private label\(s\) /tmp: "
+        r"'system_u:object_r:container_file_t:s0:c\d+,c\d+'",
+        tolerate=("test_selinux_shared_volume_not_private",),
+        why="the apps see the same relabelled files through the same volume (an app started "
+        "after the relabel, with the seat's :z, makes them shared again: measured, its check "
+        "then passes)",
+    ),
+    Fault(
+        # Alone: the confined shell reaches neither gnome's X server nor its pulse server
+        # (container_t may not connect to the privileged gnome's spc_t sockets).
+        "selinux-app-own-level", plugin="vm_selinux_app_level", alone=True,
+        select="test_selinux_app_process_label_matches_gnome",
+        failing=("test_selinux_app_process_label_matches_gnome[shell]",),
+        message=r"expected shell's process label to fit gnome's; found the app's level "
+        r"s0:c5,c6 differs from gnome's s0",
+    ),
+    Fault(
+        "selinux-render-node-relabelled", plugin="vm_selinux_host_relabel",
+        select="test_selinux_host_paths_keep_labels",
+        failing=("test_selinux_host_paths_keep_labels",),
+        message=r"expected host paths bound into the seat to keep their labels; found "
+        r"/dev/dri/renderD128: system_u:object_r:dri_device_t:s0 -> "
+        r"system_u:object_r:container_file_t:s0",
+    ),
 )  # fmt: skip
+# The VM's seats take one fault more than the host's: a VM seat costs more than a minute of
+# emulation.
+VM_SEAT_SIZE = 4

@@ -118,3 +118,70 @@ def process_label_problems(gnome_label: str, app_label: str) -> str:
     if app.level != gnome.level:
         return f"the app's level {app.level} differs from gnome's {gnome.level}"
     return ""
+
+
+# What the kernel logs for each denial (auditd absent: the audit record goes to the kernel log).
+AVC = re.compile(
+    r"audit\((?P<stamp>\d+\.\d+):\d+\): avc:\s+denied\s+\{ (?P<perms>[^}]+) \} for\s+"
+    r"(?P<rest>.*?)scontext=(?P<scontext>\S+) tcontext=(?P<tcontext>\S+) "
+    r"tclass=(?P<tclass>\S+) permissive=(?P<permissive>[01])"
+)
+# The domains and file types of containers and their engine (refpolicy's container and docker
+# modules, Fedora's container-selinux): a denial naming one is the seat's.
+CONTAINER_TYPES = re.compile(r"^(container_\w+|spc_t|svirt_\w+|dockerd_\w+|dockerc_t|crun_t)$")
+
+
+@dataclass(frozen=True)
+class Denial:
+    stamp: float  # audit time, seconds since the epoch
+    perms: str
+    comm: str
+    scontext: str
+    tcontext: str
+    tclass: str
+    permissive: bool  # logged, not enforced: enforcing would deny it
+
+    @property
+    def seat_related(self) -> bool:
+        return any(
+            (c := parse_context(label)) is not None and bool(CONTAINER_TYPES.match(c.type))
+            for label in (self.scontext, self.tcontext)
+        )
+
+    def describe(self) -> str:
+        source, target = parse_context(self.scontext), parse_context(self.tcontext)
+        return (
+            f"{self.comm} ({source.type if source else self.scontext}) {{ {self.perms} }} on "
+            f"{target.type if target else self.tcontext} {self.tclass}"
+        )
+
+
+def parse_denials(text: str) -> list[Denial]:
+    """The AVC denials in kernel log text (``dmesg`` lines or /dev/kmsg records)."""
+    found = []
+    for match in AVC.finditer(text):
+        comm = re.search(r'comm="([^"]*)"', match.group("rest"))
+        found.append(
+            Denial(
+                float(match.group("stamp")), match.group("perms").strip(),
+                comm.group(1) if comm else "", match.group("scontext"),
+                match.group("tcontext"), match.group("tclass"), match.group("permissive") == "1",
+            )
+        )  # fmt: skip
+    return found
+
+
+def kernel_log(path: Path = Path("/dev/kmsg")) -> str:
+    """Every record the kernel's log still holds, read without waiting for more."""
+    records = []
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        while True:
+            try:
+                records.append(os.read(fd, 8192).decode(errors="replace"))
+            except BlockingIOError:
+                return "".join(records)
+            except BrokenPipeError:  # a record overwritten while read: go on from the next
+                continue
+    finally:
+        os.close(fd)

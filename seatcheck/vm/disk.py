@@ -37,11 +37,41 @@ PACKAGES = (
     "linux-image-amd64", "systemd", "systemd-sysv", "udev", "dbus", "kmod", "libpam-systemd",
     "docker.io", "iproute2", "python3", "python3-venv", "alsa-utils", "ca-certificates",
     "kbd", "procps", "libpulse0", "debootstrap", "umockdev",
+    # SELinux, enforcing: Debian's reference policy, and what builds its container modules
+    "selinux-policy-default", "selinux-policy-dev", "selinux-policy-src", "selinux-utils",
+    "policycoreutils", "make", "zstd",
 )  # fmt: skip
 SIZE = "16G"  # sparse: only what is written takes room on the host
 SITE = "/opt/seatcheck/site-packages"  # the harness's Python packages in the VM
 HELPER_SOCKET = "/run/seatcheck-vm-engine.sock"
 Progress = Callable[[str], None]
+
+# Debian 12's selinux-policy-default leaves refpolicy's container and docker modules out
+# (absent from its modules.conf: Debian bug #984879, refpolicy issue #624), while its
+# lxc_contexts names container_t: dockerd --selinux-enabled then asks for labels the kernel
+# rejects. Both modules are built from the same release's sources, which Debian ships in
+# selinux-policy-src, with selinux-policy-dev's Makefile (the interfaces are already in its
+# headers: only .te and .fc are copied), and loaded into the store with the rest, with
+# seatcheck's own local module (``LOCAL_MODULE``).
+SELINUX_MODULES = """set -e
+build=$(mktemp -d)
+tar --zstd -xf /usr/src/selinux-policy-src.tar.zst -C "$build"
+src="$build/selinux-policy-src/policy/modules/services"
+cd "$build"
+cp "$src/container.te" "$src/container.fc" "$src/docker.te" "$src/docker.fc" .
+cp /tmp/seatcheck.te .
+make -s -f /usr/share/selinux/devel/Makefile container.pp docker.pp seatcheck.pp
+semodule -n -s default -i container.pp docker.pp seatcheck.pp
+rm /tmp/seatcheck.te
+sed -i 's/^SELINUX=.*/SELINUX=enforcing/; s/^SELINUXTYPE=.*/SELINUXTYPE=default/' \
+  /etc/selinux/config
+cd / && rm -rf "$build"
+"""
+# What Docker and the seat need beyond those two modules, each rule with the denial it answers.
+LOCAL_MODULE = Path(__file__).parent / "selinux" / "seatcheck.te"
+# dockerd labels each container (container_t at a level of its own) and its files.
+DOCKER_DAEMON = '{"selinux-enabled": true}\n'
+PRINTK_UNLIMITED = "kernel.printk_ratelimit = 0\n"
 
 # First boot: the network by DHCP (qemu's user-mode net), the job disk, the serial marker.
 NETWORK_UNIT = "[Match]\nName=en* eth*\n[Network]\nDHCP=yes\n"
@@ -89,6 +119,7 @@ def recipe_hash(image_ids: dict[str, str]) -> str:
     recipe = {
         "suite": SUITE, "mirror": MIRROR, "packages": PACKAGES, "size": SIZE,
         "units": [NETWORK_UNIT, JOB_UNIT, JOB_SCRIPT, UDEV_RENDER_RULE], "images": image_ids,
+        "selinux": [SELINUX_MODULES, DOCKER_DAEMON, PRINTK_UNLIMITED, LOCAL_MODULE.read_text()],
         "build_records": sorted(p.name for p in cache.builds_dir().glob("*")),
         "python_packages": sorted(p.name for p in _site().glob("*.dist-info")),
     }  # fmt: skip
@@ -162,6 +193,7 @@ def build(client: DockerClient, images: list[str], progress: Progress) -> VmDisk
         _copy_python_packages(root)
         progress(f"[vm] root made in {time.monotonic() - started:.0f} s; loading images")
         _fill_engine(client, root, images, progress)
+        _label(root, progress)
         boot = root / "boot"
         shutil.copy(max(boot.glob("vmlinuz-*")), folder / "vmlinuz")
         shutil.copy(max(boot.glob("initrd.img-*")), folder / "initrd.img")
@@ -229,6 +261,36 @@ def _configure(root: Path) -> None:
             link.symlink_to(target)
     # root logs in on tty1 without a password: it is a throwaway VM on the host's own loop.
     subprocess.run(["chroot", str(root), "passwd", "-d", "root"], check=True, timeout=60)
+    # Every denial reaches the kernel's log (no auditd): printk's rate limit would drop some.
+    (root / "etc/sysctl.d/90-seatcheck-audit.conf").write_text(PRINTK_UNLIMITED)
+    daemon = root / "etc/docker/daemon.json"
+    daemon.parent.mkdir(parents=True, exist_ok=True)
+    daemon.write_text(DOCKER_DAEMON)
+    shutil.copy(LOCAL_MODULE, root / "tmp/seatcheck.te")
+    _in_root(root, SELINUX_MODULES, "building SELinux's container and docker modules")
+
+
+def _in_root(root: Path, script: str, what: str) -> None:
+    """``script`` in the root (chrooted, with a /proc in a mount namespace of its own)."""
+    script = f"mount -t proc proc /proc\n{script}"
+    done = subprocess.run(
+        ["unshare", "--mount", "--fork", "chroot", str(root), "sh", "-c", script],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr)[-3000:]
+        raise SetupError("vm", f"{what} in the VM's root failed", output)
+
+
+def _label(root: Path, progress: Progress) -> None:
+    """Every file labelled by the policy's file contexts as the root stands (its images loaded
+    too: their layers are container_ro_file_t), so the first boot enforces without a relabel;
+    ``mkfs.ext4 -d`` keeps the labels. setfiles needs no loaded policy."""
+    started = time.monotonic()
+    contexts = "/etc/selinux/default/contexts/files/file_contexts"
+    # setfiles sets labels through /proc/self/fd: /proc is there, and left out.
+    _in_root(root, f"setfiles -F -e /proc {contexts} /", "labelling the VM's root")
+    progress(f"[vm] root labelled in {time.monotonic() - started:.0f} s")
 
 
 def _copy_python_packages(root: Path) -> None:

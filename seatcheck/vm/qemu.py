@@ -38,7 +38,12 @@ JOB_DISK_SIZE = "512M"
 # Kernel messages on the serial console only: tty1 shows getty's prompt alone, as a person
 # (and the screendump) would see it. apparmor=0: Debian's dockerd wants apparmor's package
 # when the kernel has it on.
-KERNEL_ARGS = "root=/dev/vda rw console=ttyS0,115200 apparmor=0"
+# SELinux, not AppArmor (Debian's kernel lists apparmor first): the recipe's machines run it
+# enforcing; the disk is labelled and /etc/selinux/config says enforcing.
+KERNEL_ARGS = "root=/dev/vda rw console=ttyS0,115200 apparmor=0 security=selinux"
+# SEATCHECK_VM_SELINUX=permissive boots with enforcing=0: every denial logged, none enforced
+# (to collect what a policy change must allow in one run; the checks still fail on them).
+SELINUX_ENV = "SEATCHECK_VM_SELINUX"
 # SEATCHECK_VM_GPU=virtio-vga boots without virgl; anything else tries virgl first.
 GPU_ENV = "SEATCHECK_VM_GPU"
 # qemu's SDL window with GL, in Debian's qemu-system-gui (which also links virglrenderer).
@@ -140,6 +145,11 @@ class GlDisplay:
             self.proc.wait(timeout=30)
 
 
+def kernel_args() -> str:
+    permissive = os.environ.get(SELINUX_ENV) == "permissive"
+    return KERNEL_ARGS + (" enforcing=0" if permissive else "")
+
+
 @dataclass
 class Vm:
     disk: VmDisk
@@ -183,7 +193,7 @@ class Vm:
         return [
             "qemu-system-x86_64", "-accel", accel, "-smp", str(CPUS), "-m", str(MEMORY_MB),
             "-kernel", str(self.disk.kernel), "-initrd", str(self.disk.initrd),
-            "-append", KERNEL_ARGS,
+            "-append", kernel_args(),
             # snapshot=on: the cached disk stays as made; the run's writes go to a temp file.
             "-drive", f"file={self.disk.image},if=virtio,format=raw,snapshot=on",
             "-drive", f"file={self.job_disk},if=virtio,format=raw",

@@ -24,7 +24,7 @@ from ..config import SeatConfig
 from ..engine.labels import new_run_id
 from ..errors import UsageError
 from ..faults import Fault, judge_seat, seat_groups
-from ..faults.catalogue import VM_FAULTS
+from ..faults.catalogue import VM_FAULTS, VM_SEAT_SIZE
 from ..images import APPBASE, ImageBuilder, Progress, device_group_args
 from . import sound
 from .disk import SITE, build, copy_checkout
@@ -54,6 +54,9 @@ echo "seatcheck-vm: job-start $(up)" > /dev/ttyS0
 profile=$(python3 -m seatcheck.machine \\
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["profile"])')
 echo "seatcheck-vm: profile $profile" > /dev/ttyS0
+echo "seatcheck-vm: selinux $(getenforce 2>&1)" > /dev/ttyS0
+# Booted permissive to collect denials: the ones the policy does not audit are logged too.
+if [ "$(getenforce)" = Permissive ]; then semodule -DB; fi
 run_one() {{  # RUN_ID PYTEST_ARGS...
   id=$1; shift
   echo "seatcheck-vm: run-start $id $(up)" > /dev/ttyS0
@@ -65,6 +68,8 @@ run_one() {{  # RUN_ID PYTEST_ARGS...
     > /job/out/$id.log 2>&1
   code=$?
   sleep 1; kill $tailer
+  # The kernel's log as the run left it (SELinux's denials), read as the job's own domain.
+  dd if=/dev/kmsg of=/job/out/$id-kernel.log bs=8k iflag=nonblock status=none 2>/dev/null
   echo "seatcheck-vm: run-exit $id $code $(up)" > /dev/ttyS0
   # The host looks at the display now (a picture of it): the console as the seat left it.
   sleep 10
@@ -172,7 +177,7 @@ def run_vm(
         progress(f"reaped dead run {session}" + (f"; left {left}" if left else ""))
     prof = profile.find("vm")  # for the images and the run folder; the guest finds its own
     runs = [InsideRun(new_run_id(), (), pytest_args)]
-    for group in seat_groups(chosen) if with_faults else ():
+    for group in seat_groups(chosen, VM_SEAT_SIZE) if with_faults else ():
         args = [a for fault in group for a in fault.plugin_args()]
         args += ["-k", " or ".join(fault.selection() for fault in group)]
         runs.append(InsideRun(new_run_id(), tuple(group), args))
@@ -215,6 +220,8 @@ def run_vm(
         progress(f"[vm] booted in {vm.markers['seatcheck-vm: booted']} s")
         found = vm.wait_marker(r"seatcheck-vm: profile (\S*)", BOOT_TIMEOUT)
         facts["profile"] = found.group(1)
+        # The mode the guest runs in, as its getenforce says (the disk asks for enforcing).
+        facts["selinux"] = vm.wait_marker(r"seatcheck-vm: selinux (\S+)", BOOT_TIMEOUT).group(1)
         progress(f"[vm] the guest's devices fit the {found.group(1) or 'no'} profile")
         for run in runs:
             own = reports_dir / run.run_id

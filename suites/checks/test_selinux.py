@@ -118,3 +118,28 @@ def test_selinux_app_process_label_matches_gnome(
     record_property("process_labels", labels)
     problems = selinux.process_label_problems(labels["gnome"], labels[role])
     assert not problems, f"expected {role}'s process label to fit gnome's; found {problems}"
+
+
+def test_selinux_seat_denied_nothing(seat: Seat, record_property: Record) -> None:
+    """No access of the seat's (a process or a file of a container type, or the engine's)
+    was denied by SELinux since the seat began: read from the kernel's log, where the audit
+    records go when no auditd takes them. Under permissive mode a logged denial fails too:
+    enforcing would deny it. Not looked at: denials of the host's own services (a service
+    outside the seat), and records the kernel's log has already overwritten."""
+    if selinux.mode() == "disabled":
+        pytest.skip(_disabled_reason().replace("the engine applies no labels", "nothing denied"))
+    began = seat.timeline.began
+    try:
+        log = selinux.kernel_log()
+    except OSError as exc:
+        raise ProbeError(f"the kernel's log could not be read: {exc}") from exc
+    denials = [d for d in selinux.parse_denials(log) if d.stamp >= began and d.seat_related]
+    record_property(
+        "denials",
+        {"mode": selinux.mode(), "since": began, "seat": [d.__dict__ for d in denials]},
+    )
+    kind = "that enforcing would deny" if any(d.permissive for d in denials) else "denied"
+    assert not denials, (
+        f"expected SELinux to deny the seat nothing; found {len(denials)} {kind}: "
+        + "; ".join(sorted({d.describe() for d in denials}))
+    )
