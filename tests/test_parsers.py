@@ -413,3 +413,12 @@ def test_avc_denials_from_the_kernel_log() -> None:
         "runc:[2:INIT] (dockerd_t) { mounton } on proc_kcore_t file",
     ]
     assert seat[1].stamp == 1796702065.26
+
+
+def test_denials_are_read_from_auditd_where_it_runs(tmp_path: Path) -> None:
+    (tmp_path / "proc/812").mkdir(parents=True)
+    (tmp_path / "proc/812/comm").write_text("auditd\n")
+    log = tmp_path / "audit.log"
+    log.write_text((DATA / "selinux/vm-enforcing-boot-avc.txt").read_text())
+    text, source = selinux.denial_log(tmp_path / "proc", log)
+    assert source == str(log) and len(selinux.parse_denials(text)) == 13

@@ -708,12 +708,21 @@ VM_FAULTS = (
     ),
     Fault(
         # Alone: the confined shell reaches neither gnome's X server nor its pulse server
-        # (container_t may not connect to the privileged gnome's spc_t sockets).
+        # (measured: beside pulse-null-sink the card tone never started). Beside xorg-killed
+        # it changed how X's VT was left (tty2 in KD_TEXT, not KD_GRAPHICS), so not there.
         "selinux-app-own-level", plugin="vm_selinux_app_level", alone=True,
         select="test_selinux_app_process_label_matches_gnome",
         failing=("test_selinux_app_process_label_matches_gnome[shell]",),
         message=r"expected shell's process label to fit gnome's; found the app's level "
         r"s0:c5,c6 differs from gnome's s0",
+    ),
+    Fault(
+        "selinux-squid-cache-unlabelled", plugin="vm_selinux_squid_cache",
+        select="test_selinux_squid_cache_labelled_for_containers",
+        failing=("test_selinux_squid_cache_labelled_for_containers",),
+        message=r"expected squid's cache labelled container_file_t \(from "
+        r"/etc/selinux/default/contexts/lxc_contexts\); found \S+: "
+        r"system_u:object_r:user_home_t:s0",
     ),
     Fault(
         "selinux-render-node-relabelled", plugin="vm_selinux_host_relabel",

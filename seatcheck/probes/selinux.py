@@ -171,6 +171,22 @@ def parse_denials(text: str) -> list[Denial]:
     return found
 
 
+AUDIT_LOG = Path("/var/log/audit/audit.log")
+
+
+def denial_log(proc: Path = Path("/proc"), audit_log: Path = AUDIT_LOG) -> tuple[str, str]:
+    """The text the host's denials are in, and where it was read: auditd's log where auditd
+    runs (the kernel then sends its records there, not to its own log), else the kernel's."""
+    auditd = any(
+        (p / "comm").read_text().strip() == "auditd"
+        for p in proc.iterdir()
+        if p.name.isdigit() and (p / "comm").exists()
+    )
+    if auditd:
+        return audit_log.read_text(errors="replace"), str(audit_log)
+    return kernel_log(), "/dev/kmsg"
+
+
 def kernel_log(path: Path = Path("/dev/kmsg")) -> str:
     """Every record the kernel's log still holds, read without waiting for more."""
     records = []
