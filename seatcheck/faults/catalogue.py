@@ -717,14 +717,6 @@ VM_FAULTS = (
         r"s0:c5,c6 differs from gnome's s0",
     ),
     Fault(
-        "selinux-squid-cache-unlabelled", plugin="vm_selinux_squid_cache",
-        select="test_selinux_squid_cache_labelled_for_containers",
-        failing=("test_selinux_squid_cache_labelled_for_containers",),
-        message=r"expected squid's cache labelled container_file_t \(from "
-        r"/etc/selinux/default/contexts/lxc_contexts\); found \S+: "
-        r"system_u:object_r:user_home_t:s0",
-    ),
-    Fault(
         "selinux-render-node-relabelled", plugin="vm_selinux_host_relabel",
         select="test_selinux_host_paths_keep_labels",
         failing=("test_selinux_host_paths_keep_labels",),

@@ -83,6 +83,7 @@ def test_selinux_host_paths_keep_labels(seat: Seat, record_property: Record) -> 
     the labels they had before the seat started. Not looked at: the files under a bound
     directory (each path's own label only), and labels changed after this check (teardown comes
     later)."""
+    seat.gnome()  # the labels before are read as gnome is stood up
     before = seat.host_labels_before
     now = {path: selinux.file_label(path) for path in before}
     record_property("host_labels", {"before": before, "now": now})
@@ -149,30 +150,4 @@ def test_selinux_seat_denied_nothing(seat: Seat, record_property: Record) -> Non
     assert not denials, (
         f"expected SELinux to deny the seat nothing; found {len(denials)} {kind}: "
         + "; ".join(sorted({d.describe() for d in denials}))
-    )
-
-
-def test_selinux_squid_cache_labelled_for_containers(seat: Seat, record_property: Record) -> None:
-    """The squid cache's directory and what squid made in it (its swap directories), read on
-    the host, carry the file type containers get under the host's policy (the recipe's
-    ``svirt_sandbox_file_t``, now ``container_file_t``). Not looked at: the level (squid alone
-    uses its cache), and the cached objects below the first level."""
-    if selinux.mode() == "disabled":
-        pytest.skip(_disabled_reason())
-    seat.squid()
-    name = str((seat.facts.squid or {}).get("volume", ""))
-    cache = Path(seat.client.volumes.get(name).attrs["Mountpoint"])
-    paths = [cache, *sorted(cache.iterdir())[:8]]
-    labels = {str(p.relative_to(cache.parent)): selinux.file_label(p) for p in paths}
-    expected, source = selinux.expected_file_context()
-    record_property("squid_cache_labels", {"labels": labels, "expected": expected, "from": source})
-    assert len(paths) > 1, f"expected squid's swap directories in its cache {cache}; found none"
-    want = selinux.parse_context(expected)
-    wrong = {
-        p: label for p, label in labels.items()
-        if not (want and (c := selinux.parse_context(label)) and c.type == want.type)
-    }  # fmt: skip
-    assert not wrong, (
-        f"expected squid's cache labelled {want.type if want else expected} (from {source}); "
-        "found " + "; ".join(f"{p}: {label or 'no label'}" for p, label in wrong.items())
     )
